@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0
+# Out-of-tree build of the modules against a Rust-enabled kernel tree:
+#     make KDIR=/path/to/linux LLVM=1
+# With no kernel of your own, `make demo` and `make test` build one and run under QEMU.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+demo:
+	scripts/demo.sh
+
+test:
+	scripts/test.sh
+
+.PHONY: modules clean demo test

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds the modules against KERNEL_DIR (with clippy, the log in $2) and the static
+# user-space programs the VM runs. Usage: build-modules.sh KERNEL_DIR [LOG]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+kdir=$1 log=${2:-/dev/null}
+step "modules: make KDIR=... LLVM=1 CLIPPY=1"
+make -C "$REPO" KDIR="$kdir" LLVM=1 CLIPPY=1 2>&1 | tee "$log" | grep -E "warning|error|LD \[M\]" || true
+[ "${PIPESTATUS[0]}" = 0 ] || { echo "modules: build failed" >&2; exit 1; }
+done_step
+step "user programs: cargo build (static)"
+(cd "$REPO/tests/user" &&
+	RUSTFLAGS="-C target-feature=+crt-static" cargo build --quiet --release \
+		--target x86_64-unknown-linux-gnu)
+done_step

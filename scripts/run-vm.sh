@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boots KERNEL_DIR's bzImage under QEMU (TCG, 2 vCPUs) with an initramfs made of
+# busybox, the modules, the test programs and tests/vm, runs GUEST_SCRIPT in the
+# guest as /init's payload, and copies the console to LOG.
+# Usage: run-vm.sh KERNEL_DIR GUEST_SCRIPT LOG [TIMEOUT_S] [MEM]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+kdir=$1 script=$2 log=$3 limit=${4:-900} mem=${5:-2G}
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,mnt,lib/modules,tests}
+cp /bin/busybox "$root/bin/busybox"
+for app in $("$root/bin/busybox" --list); do
+	[ -e "$root/bin/$app" ] || ln -s busybox "$root/bin/$app"
+done
+cp "$REPO"/*.ko "$root/lib/modules/"
+cp "$REPO"/tests/vm/*.sh "$root/tests/"
+for b in "$REPO"/tests/user/target/x86_64-unknown-linux-gnu/release/scull-*; do
+	[ -x "$b" ] && [ -f "$b" ] && cp "$b" "$root/bin/"
+done
+cat >"$root/init" <<INIT
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+echo "guest: \$(nproc) CPUs, \$(grep MemTotal /proc/meminfo)"
+sh /tests/$script
+echo "guest: script exited with \$?"
+echo "=== dmesg ==="
+dmesg
+echo "=== end dmesg ==="
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet) >"$root.cpio"
+trap 'rm -rf "$root" "$root.cpio"' EXIT
+
+step "vm: booting $(basename "$kdir") with $script (timeout ${limit}s)"
+set +e
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu max -smp 2 -m "$mem" \
+	-nographic -no-reboot -serial mon:stdio -display none \
+	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$root.cpio" \
+	-append "console=ttyS0 loglevel=4 panic=-1 oops=panic" </dev/null |
+	tr -d '\r' | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+done_step
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	echo "vm: timed out after ${limit}s" | tee -a "$log"
+fi
+exit 0

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Reads a VM console log and prints the failures, the KUnit results and a closing line
+# `N passed, N failed`; exits non-zero on any failure. Besides the guest's TEST lines
+# and the KUnit cases, these count as tests: the guest ran to the end, and the kernel
+# log is clean (no oops, BUG, WARNING, panic, KASAN, lockdep or kmemleak report).
+# Usage: summarize.sh LOG [EXTRA_PASSED EXTRA_FAILED]
+set -uo pipefail
+log=$1
+passed=${2:-0} failed=${3:-0}
+
+tp=$(grep -c '^TEST PASS: ' "$log")
+tf=$(grep -c '^TEST FAIL: ' "$log")
+grep '^TEST FAIL: ' "$log"
+
+# KUnit cases: KTAP lines of a subtest, indented, `ok N name` or `not ok N name`.
+kp=$(grep -cE '^\[ *[0-9.]+\] +ok [0-9]+ ' "$log")
+kf=$(grep -cE '^\[ *[0-9.]+\] +not ok [0-9]+ ' "$log")
+grep -E '^\[ *[0-9.]+\] +# [a-z_]+: pass:' "$log" | sed 's/^\[[^]]*\] */kunit: /'
+grep -E '^\[ *[0-9.]+\] +not ok [0-9]+ ' "$log" | sed 's/^/KUNIT FAIL: /'
+
+passed=$((passed + tp + kp))
+failed=$((failed + tf + kf))
+
+if grep -q '^guest: script exited' "$log"; then
+	passed=$((passed + 1))
+else
+	echo "FAIL: the guest did not run to the end"
+	failed=$((failed + 1))
+fi
+splat='Oops|BUG:|WARNING:|Kernel panic|KASAN|general protection fault|'
+splat+='possible recursive locking|possible circular locking|inconsistent lock state|'
+splat+='sleeping function called from invalid context|unreferenced object|UBSAN'
+if grep -qE "$splat" "$log"; then
+	echo "FAIL: the kernel log shows a splat:"
+	grep -nE -A25 "$splat" "$log" | head -80
+	failed=$((failed + 1))
+else
+	passed=$((passed + 1))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Character devices with several minors under one major, a device class so that
+//! devtmpfs and udev make the nodes, and a `file_operations` table that calls a safe
+//! [`FileOps`] implementation.
+//!
+//! The kernel crate's `MiscDevice` has no `llseek` and one minor per device, and scull needs
+//! both, so this file talks to the C interface directly. It is one of the project's two
+//! places with unsafe code (the quantum allocators are the other).
+
+use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+use core::ptr;
+use kernel::bindings;
+use kernel::error::{from_err_ptr, to_result};
+use kernel::prelude::*;
+use kernel::types::Opaque;
+use kernel::uaccess::{UserPtr, UserSlice, UserSliceReader, UserSliceWriter};
+
+/// What a device does with the calls on its open files. Each minor is one `T`.
+pub trait FileOps: Send + Sync + Sized + 'static {
+    /// An open of the device with the file's `O_*` flags.
+    fn open(&self, flags: u32) -> Result;
+
+    /// A read at `*pos`; advances `*pos` by the count returned.
+    fn read(&self, pos: &mut i64, out: &mut UserSliceWriter) -> Result<usize>;
+
+    /// A write at `*pos`; advances `*pos` by the count returned.
+    fn write(&self, pos: &mut i64, input: &mut UserSliceReader) -> Result<usize>;
+
+    /// A seek from `pos` by `offset` with `whence` (`SEEK_SET`, `SEEK_CUR`, `SEEK_END`).
+    fn llseek(&self, pos: i64, offset: i64, whence: u32) -> Result<i64>;
+
+    /// An ioctl; `arg` is the raw argument, often a user pointer.
+    fn ioctl(&self, _cmd: u32, _arg: usize) -> Result<isize> {
+        Err(ENOTTY)
+    }
+}
+
+/// The part the VFS finds through `inode->i_cdev`: the cdev is the first field, so a
+/// pointer to it is a pointer to the whole.
+#[repr(C)]
+struct Shared<T> {
+    cdev: Opaque<bindings::cdev>,
+    first: bindings::dev_t,
+    devices: KVec<Pin<KBox<T>>>,
+}
+
+/// A registered region of minors with their nodes. Dropping it removes the nodes, the class,
+/// the cdev and the region, in that order.
+///
+/// # Invariants
+///
+/// `shared.cdev` is initialised with `fops`; it was added to the VFS if `cdev_added`.
+/// `class` is null or a class from `class_create`; `nodes` device nodes exist in it.
+/// The region `shared.first .. + devices.len()` is registered.
+pub struct CharDevices<T: FileOps> {
+    shared: Pin<KBox<Shared<T>>>,
+    // Read by the cdev through its pointer; kept here so it outlives the cdev.
+    _fops: Pin<KBox<bindings::file_operations>>,
+    class: *mut bindings::class,
+    cdev_added: bool,
+    nodes: usize,
+}
+
+// SAFETY: The raw class pointer is only used to destroy the class, which may be done from
+// any thread; the devices are `Send + Sync`.
+unsafe impl<T: FileOps> Send for CharDevices<T> {}
+// SAFETY: `&CharDevices` gives access to nothing but `&T`, and `T: Sync`.
+unsafe impl<T: FileOps> Sync for CharDevices<T> {}
+
+const fn mkdev(major: u32, minor: u32) -> bindings::dev_t {
+    (major << bindings::MINORBITS) | minor
+}
+
+impl<T: FileOps> CharDevices<T> {
+    /// Registers `devices` as `/dev/{name}0..` under `major` (0: a dynamic major), with a
+    /// class of the same name. `module` is the owner: it cannot unload while a file is open.
+    pub fn register(
+        name: &'static CStr,
+        major: u32,
+        devices: KVec<Pin<KBox<T>>>,
+        module: &'static ThisModule,
+    ) -> Result<Self> {
+        let count = devices.len() as c_uint;
+        let mut first: bindings::dev_t = 0;
+        if major == 0 {
+            // SAFETY: `first` is a valid place for the result and `name` a C string that
+            // lives as long as the module.
+            to_result(unsafe {
+                bindings::alloc_chrdev_region(&mut first, 0, count, name.as_char_ptr())
+            })?;
+        } else {
+            first = mkdev(major, 0);
+            // SAFETY: As above.
+            to_result(unsafe {
+                bindings::register_chrdev_region(first, count, name.as_char_ptr())
+            })?;
+        }
+
+        let fops = bindings::file_operations {
+            owner: module.as_ptr(),
+            open: Some(open::<T>),
+            read: Some(read::<T>),
+            write: Some(write::<T>),
+            llseek: Some(llseek::<T>),
+            unlocked_ioctl: Some(ioctl::<T>),
+            ..pin_init::zeroed()
+        };
+        let shared = Shared {
+            cdev: Opaque::uninit(),
+            first,
+            devices,
+        };
+        let (fops, shared) = match (
+            KBox::pin(fops, GFP_KERNEL),
+            KBox::pin(shared, GFP_KERNEL),
+        ) {
+            (Ok(f), Ok(s)) => (f, s),
+            _ => {
+                // SAFETY: The region was registered above and nothing else uses it yet.
+                unsafe { bindings::unregister_chrdev_region(first, count) };
+                return Err(ENOMEM);
+            }
+        };
+        let cdev = shared.cdev.get();
+        // SAFETY: `cdev` is a pinned, writable `struct cdev` and `fops` a pinned table that
+        // outlives it (both are dropped only after `cdev_del`).
+        unsafe {
+            bindings::cdev_init(cdev, &*fops);
+            (*cdev).owner = module.as_ptr();
+        }
+        // From here on `Drop` undoes whatever was done.
+        let mut this = Self {
+            shared,
+            _fops: fops,
+            class: ptr::null_mut(),
+            cdev_added: false,
+            nodes: 0,
+        };
+        // SAFETY: `cdev` was initialised above; the devices it serves are in place.
+        to_result(unsafe { bindings::cdev_add(cdev, first, count) })?;
+        this.cdev_added = true;
+
+        // SAFETY: `name` is a C string that outlives the class.
+        this.class = from_err_ptr(unsafe { bindings::class_create(name.as_char_ptr()) })?;
+        for minor in 0..count {
+            // SAFETY: The class is live; the format takes a C string and an unsigned int,
+            // which are the arguments given.
+            from_err_ptr(unsafe {
+                bindings::device_create(
+                    this.class,
+                    ptr::null_mut(),
+                    first + minor,
+                    ptr::null_mut(),
+                    c"%s%u".as_char_ptr(),
+                    name.as_char_ptr(),
+                    minor,
+                )
+            })?;
+            this.nodes += 1;
+        }
+        Ok(this)
+    }
+
+    /// The major number in use.
+    pub fn major(&self) -> u32 {
+        self.shared.first >> bindings::MINORBITS
+    }
+
+    /// The devices, in minor order.
+    pub fn devices(&self) -> &[Pin<KBox<T>>] {
+        &self.shared.devices
+    }
+}
+
+impl<T: FileOps> Drop for CharDevices<T> {
+    fn drop(&mut self) {
+        let first = self.shared.first;
+        for minor in 0..self.nodes as u32 {
+            // SAFETY: This node was created in `register` and is destroyed once.
+            unsafe { bindings::device_destroy(self.class, first + minor) };
+        }
+        if !self.class.is_null() {
+            // SAFETY: The class came from `class_create` and has no nodes left.
+            unsafe { bindings::class_destroy(self.class) };
+        }
+        if self.cdev_added {
+            // SAFETY: The cdev was added; no file is open (the module owns the fops and
+            // cannot be unloaded while one is), so none can reach the devices after this.
+            unsafe { bindings::cdev_del(self.shared.cdev.get()) };
+        }
+        // SAFETY: The region was registered in `register`, with this many minors.
+        unsafe { bindings::unregister_chrdev_region(first, self.shared.devices.len() as c_uint) };
+    }
+}
+
+/// The device a file was opened on.
+///
+/// # Safety
+///
+/// `file` must be a live file whose `private_data` was set by [`open`] for this `T`.
+unsafe fn device<'a, T: FileOps>(file: *mut bindings::file) -> &'a T {
+    // SAFETY: `open` stored a pointer to a pinned `T` that lives until the module unloads,
+    // which cannot happen while the file is open.
+    unsafe { &*((*file).private_data as *const T) }
+}
+
+fn to_errno_isize(e: Error) -> isize {
+    e.to_errno() as isize
+}
+
+/// # Safety
+///
+/// Called by the VFS with a live inode of one of our minors and the file being opened.
+unsafe extern "C" fn open<T: FileOps>(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+    // SAFETY: `i_cdev` is the cdev of `Shared<T>`, its first field (`repr(C)`), and the
+    // registration that owns it outlives every open file.
+    let shared = unsafe { &*((*inode).i_cdev as *const Shared<T>) };
+    // SAFETY: `inode` is live for the call.
+    let rdev = unsafe { (*inode).i_rdev };
+    let Some(dev) = shared.devices.get(rdev.wrapping_sub(shared.first) as usize) else {
+        return ENXIO.to_errno();
+    };
+    // SAFETY: `file` is live and being opened; nothing else uses `private_data` yet.
+    let flags = unsafe { (*file).f_flags };
+    match dev.open(flags) {
+        Ok(()) => {
+            // SAFETY: As above.
+            unsafe { (*file).private_data = &**dev as *const T as *mut c_void };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS on a file opened by [`open`], with `buf` a user pointer of `len` bytes
+/// and `ppos` the file position.
+unsafe extern "C" fn read<T: FileOps>(
+    file: *mut bindings::file,
+    buf: *mut c_char,
+    len: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    let mut out = UserSlice::new(UserPtr::from_ptr(buf.cast()), len).writer();
+    // SAFETY: The VFS passes a valid `ppos` for the duration of the call.
+    let pos = unsafe { &mut *ppos };
+    // SAFETY: Called on a file opened by `open`.
+    match unsafe { device::<T>(file) }.read(pos, &mut out) {
+        Ok(n) => n as isize,
+        Err(e) => to_errno_isize(e),
+    }
+}
+
+/// # Safety
+///
+/// As [`read`], with `buf` the source.
+unsafe extern "C" fn write<T: FileOps>(
+    file: *mut bindings::file,
+    buf: *const c_char,
+    len: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    let mut input = UserSlice::new(UserPtr::from_ptr(buf as *mut c_void), len).reader();
+    // SAFETY: The VFS passes a valid `ppos` for the duration of the call.
+    let pos = unsafe { &mut *ppos };
+    // SAFETY: Called on a file opened by `open`.
+    match unsafe { device::<T>(file) }.write(pos, &mut input) {
+        Ok(n) => n as isize,
+        Err(e) => to_errno_isize(e),
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS on a file opened by [`open`].
+unsafe extern "C" fn llseek<T: FileOps>(
+    file: *mut bindings::file,
+    offset: bindings::loff_t,
+    whence: c_int,
+) -> bindings::loff_t {
+    // SAFETY: Called on a file opened by `open`; the VFS keeps `file` live for the call.
+    let (dev, pos) = unsafe { (device::<T>(file), (*file).f_pos) };
+    match dev.llseek(pos, offset, whence as u32) {
+        Ok(new) => {
+            // SAFETY: As above.
+            unsafe { (*file).f_pos = new };
+            new
+        }
+        Err(e) => e.to_errno().into(),
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS on a file opened by [`open`].
+unsafe extern "C" fn ioctl<T: FileOps>(
+    file: *mut bindings::file,
+    cmd: c_uint,
+    arg: c_ulong,
+) -> core::ffi::c_long {
+    // SAFETY: Called on a file opened by `open`.
+    match unsafe { device::<T>(file) }.ioctl(cmd, arg as usize) {
+        Ok(v) => v as core::ffi::c_long,
+        Err(e) => e.to_errno().into(),
+    }
+}

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The quantum-set store shared by scullp and scullv.
+//!
+//! A device's bytes live in quanta of `PAGE_SIZE << order` bytes. Quanta are grouped in
+//! quantum sets of `qset` slots; the sets form the device's list. A byte position maps to
+//! (set, slot, offset). Missing quanta are holes and read as zeros.
+//!
+//! The list is a vector of sets rather than LDD3's linked list: finding the set of a
+//! position is then O(1), so a sequential read or write of N bytes does O(N) work, with no
+//! cursor to keep in step. The store is generic over [`Quantum`], so the two devices share
+//! every line of list, read, write and trim logic.
+
+use core::ptr::NonNull;
+use kernel::alloc::{KVVec, KVec};
+use kernel::page::PAGE_SIZE;
+use kernel::prelude::*;
+
+/// One quantum of memory, owned: dropping it gives the memory back to its allocator.
+///
+/// # Safety
+///
+/// `addr()` must point to `PAGE_SIZE << order()` bytes, valid for reads and writes, that the
+/// value owns alone and keeps until it is dropped.
+pub unsafe trait Quantum: Sized + Send {
+    /// The largest order this allocator accepts.
+    const MAX_ORDER: u32;
+
+    /// Allocates `PAGE_SIZE << order` bytes with unspecified content.
+    fn alloc(order: u32) -> Result<Self>;
+
+    /// Start of the quantum's memory.
+    fn addr(&self) -> NonNull<u8>;
+
+    /// The quantum's allocation order.
+    fn order(&self) -> u32;
+
+    /// The quantum's bytes.
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: By the trait's contract `addr()` starts `PAGE_SIZE << order()` bytes owned
+        // by `self`; the borrow of `self` keeps them alive and shared-only.
+        unsafe { core::slice::from_raw_parts(self.addr().as_ptr(), PAGE_SIZE << self.order()) }
+    }
+
+    /// The quantum's bytes, writable.
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: As in `bytes`, and `&mut self` makes this the only reference.
+        unsafe {
+            core::slice::from_raw_parts_mut(self.addr().as_ptr(), PAGE_SIZE << self.order())
+        }
+    }
+}
+
+/// The shape of a device's list: quantum size and slots per set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    order: u32,
+    qset: usize,
+}
+
+/// The largest number of slots in one quantum set (its slot array is 8 bytes a slot).
+pub const MAX_QSET: usize = 1 << 16;
+
+impl Geometry {
+    /// Checks `order` against the allocator's limit and `qset` against `1..=MAX_QSET`.
+    pub fn new<Q: Quantum>(order: u32, qset: usize) -> Result<Self> {
+        if order > Q::MAX_ORDER || qset == 0 || qset > MAX_QSET {
+            return Err(EINVAL);
+        }
+        Ok(Self { order, qset })
+    }
+
+    /// The allocation order of each quantum.
+    pub fn order(&self) -> u32 {
+        self.order
+    }
+
+    /// Quanta per set.
+    pub fn qset(&self) -> usize {
+        self.qset
+    }
+
+    /// Bytes per quantum.
+    pub fn quantum(&self) -> usize {
+        PAGE_SIZE << self.order
+    }
+
+    /// Bytes per quantum set. Cannot overflow: `PAGE_SIZE << MAX_ORDER` times `MAX_QSET`
+    /// stays far below 2^63.
+    pub fn set_bytes(&self) -> u64 {
+        self.quantum() as u64 * self.qset as u64
+    }
+
+    /// Maps a byte position to (set index, slot, offset within the quantum).
+    pub fn locate(&self, pos: u64) -> (u64, usize, usize) {
+        let set = pos / self.set_bytes();
+        let in_set = pos % self.set_bytes();
+        let slot = (in_set >> (self.order as usize + kernel::page::PAGE_SHIFT)) as usize;
+        let offset = (in_set as usize) & (self.quantum() - 1);
+        (set, slot, offset)
+    }
+}
+
+/// A quantum set: `qset` slots, each a quantum or a hole.
+struct QuantumSet<Q> {
+    slots: KVec<Option<Q>>,
+}
+
+impl<Q: Quantum> QuantumSet<Q> {
+    fn new(qset: usize) -> Result<Self> {
+        let mut slots = KVec::with_capacity(qset, GFP_KERNEL)?;
+        for _ in 0..qset {
+            // Cannot fail: the capacity was reserved above.
+            slots.push_within_capacity(None).map_err(|_| ENOMEM)?;
+        }
+        Ok(Self { slots })
+    }
+}
+
+/// The bytes holes read as, copied out in pieces of this size.
+static ZEROS: [u8; 4096] = [0; 4096];
+
+/// Feeds `n` zero bytes to `sink`.
+fn sink_zeros(mut n: usize, sink: &mut impl FnMut(&[u8]) -> Result) -> Result {
+    while n > 0 {
+        let k = n.min(ZEROS.len());
+        sink(&ZEROS[..k])?;
+        n -= k;
+    }
+    Ok(())
+}
+
+/// A device's data: the list of quantum sets and the size written so far.
+///
+/// # Invariants
+///
+/// Every set in `sets` has `geometry.qset()` slots and every quantum is
+/// `geometry.quantum()` bytes: the geometry only changes in [`QsetList::trim`], when the
+/// list is empty.
+pub struct QsetList<Q> {
+    geometry: Geometry,
+    sets: KVVec<QuantumSet<Q>>,
+    size: u64,
+    quanta: usize,
+}
+
+impl<Q: Quantum> QsetList<Q> {
+    /// An empty list of the given shape.
+    pub fn new(geometry: Geometry) -> Self {
+        Self {
+            geometry,
+            sets: KVVec::new(),
+            size: 0,
+            quanta: 0,
+        }
+    }
+
+    /// The shape of the list.
+    pub fn geometry(&self) -> Geometry {
+        self.geometry
+    }
+
+    /// Bytes in the device: one past the highest byte written.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Number of quantum sets in the list.
+    pub fn sets(&self) -> usize {
+        self.sets.len()
+    }
+
+    /// Number of quanta allocated.
+    pub fn quanta(&self) -> usize {
+        self.quanta
+    }
+
+    /// Frees every quantum and set and gives the list a new shape.
+    pub fn trim(&mut self, geometry: Geometry) {
+        self.sets = KVVec::new();
+        self.size = 0;
+        self.quanta = 0;
+        self.geometry = geometry;
+    }
+
+    /// Copies up to `len` bytes from `pos` into `sink`, a piece at a time, and returns the
+    /// number of bytes copied. Stops at the end of the data. An error from `sink` ends the
+    /// copy: it is returned if nothing was copied, else the count so far is.
+    pub fn read(
+        &self,
+        pos: u64,
+        len: usize,
+        mut sink: impl FnMut(&[u8]) -> Result,
+    ) -> Result<usize> {
+        if pos >= self.size {
+            return Ok(0);
+        }
+        let len = len.min((self.size - pos).try_into().unwrap_or(usize::MAX));
+        let quantum = self.geometry.quantum();
+        let mut done = 0;
+        while done < len {
+            let (set, slot, offset) = self.geometry.locate(pos + done as u64);
+            let n = (quantum - offset).min(len - done);
+            let data = usize::try_from(set)
+                .ok()
+                .and_then(|s| self.sets.get(s))
+                .and_then(|s| s.slots[slot].as_ref());
+            let result = match data {
+                Some(q) => sink(&q.bytes()[offset..offset + n]),
+                None => sink_zeros(n, &mut sink),
+            };
+            match result {
+                Ok(()) => done += n,
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(done)
+    }
+
+    /// Copies `len` bytes from `source` to `pos`, allocating missing quanta, and returns the
+    /// number of bytes written. `source` fills each piece it is given in full or fails. A
+    /// failure (from `source` or an allocation) ends the write: it is returned if nothing
+    /// was written, else the count so far is; the data written before stays.
+    pub fn write(
+        &mut self,
+        pos: u64,
+        len: usize,
+        mut source: impl FnMut(&mut [u8]) -> Result,
+    ) -> Result<usize> {
+        let end = pos.checked_add(len as u64).ok_or(EFBIG)?;
+        if end > i64::MAX as u64 {
+            return Err(EFBIG);
+        }
+        let quantum = self.geometry.quantum();
+        let mut done = 0;
+        while done < len {
+            let at = pos + done as u64;
+            let (set, slot, offset) = self.geometry.locate(at);
+            let n = (quantum - offset).min(len - done);
+            match self.write_piece(set, slot, offset, n, &mut source) {
+                Ok(()) => {
+                    done += n;
+                    self.size = self.size.max(at + n as u64);
+                }
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(done)
+    }
+
+    /// Writes `n` bytes at `offset` of one quantum, which the piece does not cross.
+    fn write_piece(
+        &mut self,
+        set: u64,
+        slot: usize,
+        offset: usize,
+        n: usize,
+        source: &mut impl FnMut(&mut [u8]) -> Result,
+    ) -> Result {
+        let set = usize::try_from(set).map_err(|_| EFBIG)?;
+        if set >= self.sets.len() {
+            self.sets.reserve(set + 1 - self.sets.len(), GFP_KERNEL)?;
+            while self.sets.len() <= set {
+                let new = QuantumSet::new(self.geometry.qset())?;
+                // Cannot fail: the capacity was reserved above.
+                self.sets.push_within_capacity(new).map_err(|_| ENOMEM)?;
+            }
+        }
+        let slot = &mut self.sets[set].slots[slot];
+        if let Some(q) = slot {
+            return source(&mut q.bytes_mut()[offset..offset + n]);
+        }
+        // A new quantum: only the bytes this piece does not cover are zeroed.
+        let mut q = Q::alloc(self.geometry.order())?;
+        let bytes = q.bytes_mut();
+        source(&mut bytes[offset..offset + n])?;
+        bytes[..offset].fill(0);
+        bytes[offset + n..].fill(0);
+        *slot = Some(q);
+        self.quanta += 1;
+        Ok(())
+    }
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! scullp: LDD3's scull with quanta of whole pages from `__get_free_pages`.
+
+use kernel::prelude::*;
+
+mod chrdev;
+mod page_quantum;
+mod qset;
+#[cfg(CONFIG_KUNIT)]
+mod qset_tests;
+mod scull;
+
+module! {
+    type: Scullp,
+    name: "scullp",
+    authors: ["scull-rs developers"],
+    description: "scull over __get_free_pages quanta",
+    license: "GPL",
+    params: {
+        scullp_major: u32 {
+            default: 0,
+            description: "Major number (0: dynamic)",
+        },
+        scullp_devs: u32 {
+            default: 4,
+            description: "Number of devices",
+        },
+        scullp_order: u32 {
+            default: 0,
+            description: "Quantum order: quanta are PAGE_SIZE << order bytes",
+        },
+        scullp_qset: u32 {
+            default: 500,
+            description: "Quanta per quantum set",
+        },
+    },
+}
+
+struct Scullp {
+    _devices: chrdev::CharDevices<scull::ScullDevice<page_quantum::PageQuantum>>,
+}
+
+impl kernel::Module for Scullp {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let params = scull::Params {
+            major: *module_parameters::scullp_major.value(),
+            devs: *module_parameters::scullp_devs.value(),
+            order: *module_parameters::scullp_order.value(),
+            qset: *module_parameters::scullp_qset.value(),
+        };
+        let devices = scull::register(c"scullp", &params, module)?;
+        Ok(Self { _devices: devices })
+    }
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! scullv's quanta: virtually contiguous blocks from `vmalloc`.
+
+use crate::qset::Quantum;
+use core::alloc::Layout;
+use core::ptr::NonNull;
+use kernel::alloc::allocator::Vmalloc;
+use kernel::alloc::flags::{GFP_KERNEL_ACCOUNT, __GFP_NOWARN};
+use kernel::alloc::{Allocator, NumaNode};
+use kernel::bindings;
+use kernel::page::PAGE_SIZE;
+use kernel::prelude::*;
+
+/// A block of `PAGE_SIZE << order` bytes from `vmalloc`.
+///
+/// # Invariants
+///
+/// `addr` came from `Vmalloc` with `layout(order)`, not freed yet.
+pub struct VmallocQuantum {
+    addr: NonNull<u8>,
+    order: u32,
+}
+
+// SAFETY: The block is plain memory owned by this value alone; any thread may use or free it.
+unsafe impl Send for VmallocQuantum {}
+
+fn layout(order: u32) -> Layout {
+    // Cannot fail: sizes up to `PAGE_SIZE << MAX_PAGE_ORDER` with page alignment are valid.
+    Layout::from_size_align(PAGE_SIZE << order, PAGE_SIZE).unwrap_or(Layout::new::<u8>())
+}
+
+// SAFETY: `addr` starts the `PAGE_SIZE << order` bytes allocated for `order`, owned by this
+// value until `drop` frees them (type invariant).
+unsafe impl Quantum for VmallocQuantum {
+    // vmalloc could go higher; the same limit as scullp keeps the two devices alike.
+    const MAX_ORDER: u32 = bindings::MAX_PAGE_ORDER;
+
+    fn alloc(order: u32) -> Result<Self> {
+        if order > Self::MAX_ORDER {
+            return Err(EINVAL);
+        }
+        let flags = GFP_KERNEL_ACCOUNT | __GFP_NOWARN;
+        let block = Vmalloc::alloc(layout(order), flags, NumaNode::NO_NODE)?;
+        Ok(Self {
+            addr: block.cast(),
+            order,
+        })
+    }
+
+    fn addr(&self) -> NonNull<u8> {
+        self.addr
+    }
+
+    fn order(&self) -> u32 {
+        self.order
+    }
+}
+
+impl Drop for VmallocQuantum {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the block came from `Vmalloc` with this layout and
+        // is freed here, once.
+        unsafe { Vmalloc::free(self.addr, layout(self.order)) };
+    }
+}

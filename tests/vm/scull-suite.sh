@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+# The device suite, run against one scull module: scull-suite.sh MODULE (scullp or scullv).
+# Uses the user's tools: insmod, echo, cat, dd, rmmod, and scull-check for seeks.
+. /tests/lib.sh
+m=$1
+ko=/lib/modules/$m.ko
+dev=/dev/${m}0
+
+# --- load, nodes, echo/cat ---
+check "$m: insmod" insmod $ko
+check "$m: nodes ${m}0..3 appear" test -c /dev/${m}0 -a -c /dev/${m}3
+check "$m: no node ${m}4" test ! -e /dev/${m}4
+echo hello >$dev
+expect_eq "$m: echo/cat round trip" "$(cat $dev)" hello
+expect_eq "$m: data stays across opens" "$(cat $dev)" hello
+expect_eq "$m: module line in dmesg" \
+	"$(dmesg | grep -c "$m: major [0-9]*, 4 devices")" 1
+
+# --- tens of MiB of random data at the default order ---
+dd if=/dev/urandom of=/tmp/rand bs=1M count=40 2>/dev/null
+want=$(md5_of /tmp/rand)
+dd if=/tmp/rand of=$dev bs=1M 2>/dev/null
+expect_eq "$m: 40 MiB written with dd bs=1M reads back (bs=1M)" "$(md5_of $dev)" "$want"
+expect_eq "$m: ... and reads back with bs=4k" "$(md5_of $dev 4k)" "$want"
+expect_eq "$m: ... and with full-size reads (bs=64M)" "$(md5_of $dev 64M)" "$want"
+expect_eq "$m: size is 40 MiB" "$(wc -c <$dev)" 41943040
+dd if=/tmp/rand of=$dev bs=4k 2>/dev/null
+expect_eq "$m: 40 MiB written with bs=4k reads back" "$(md5_of $dev)" "$want"
+dd if=/tmp/rand of=$dev bs=7777 2>/dev/null
+expect_eq "$m: 40 MiB written with odd bs=7777 reads back" "$(md5_of $dev 3333)" "$want"
+
+# --- seeks, holes, truncation ---
+scull-check seek $dev
+
+# --- several devices at once from parallel processes ---
+expect_eq "guest has 2 CPUs" "$(nproc)" 2
+for i in 0 1 2 3; do
+	dd if=/dev/urandom of=/tmp/r$i bs=1M count=8 2>/dev/null
+done
+for i in 0 1 2 3; do
+	(dd if=/tmp/r$i of=/dev/$m$i bs=64k 2>/dev/null) &
+done
+wait
+for i in 0 1 2 3; do
+	(md5_of /dev/$m$i >/tmp/got$i) &
+done
+wait
+for i in 0 1 2 3; do
+	expect_eq "$m: parallel writer $i's data intact" "$(cat /tmp/got$i)" "$(md5_of /tmp/r$i)"
+done
+rm -f /tmp/r? /tmp/got?
+
+# --- unload while open, unload, reload ---
+exec 3<$dev
+check "$m: rmmod refused while a file is open" sh -c "! rmmod $m 2>/dev/null"
+exec 3<&-
+check "$m: rmmod" rmmod $m
+check "$m: nodes gone after rmmod" test ! -e $dev
+expect_eq "$m: not loaded after rmmod" "$(grep -c "^$m " /proc/modules)" 0
+
+# --- order > 0 with a small qset: many quantum sets crossed ---
+check "$m: insmod ${m}_order=3 ${m}_qset=4" insmod $ko ${m}_order=3 ${m}_qset=4
+expect_eq "$m: reloaded device starts empty" "$(wc -c <$dev)" 0
+dd if=/tmp/rand of=$dev bs=1M 2>/dev/null
+expect_eq "$m: 40 MiB over 320 quantum sets (order 3, qset 4)" "$(md5_of $dev)" "$want"
+expect_eq "$m: ... read with bs=5000" "$(md5_of $dev 5000)" "$want"
+scull-check seek /dev/${m}1
+check "$m: rmmod after order 3" rmmod $m
+
+check "$m: insmod ${m}_order=10 ${m}_qset=1" insmod $ko ${m}_order=10 ${m}_qset=1
+dd if=/tmp/rand of=$dev bs=1M 2>/dev/null
+expect_eq "$m: 40 MiB at the largest order, one quantum a set" "$(md5_of $dev)" "$want"
+check "$m: rmmod after order 10" rmmod $m
+
+# --- invalid parameters: refused, one dmesg line, kernel up ---
+bad() {
+	param=$1
+	why=$2
+	dmesg -c >/dev/null
+	if insmod $ko $param 2>/dev/null; then
+		fail "$m: $param refused" "insmod succeeded"
+		rmmod $m
+		return
+	fi
+	if loaded $m; then
+		fail "$m: $param refused" "module is loaded"
+	elif ! dmesg | grep -q "$why"; then
+		fail "$m: $param refused" "no dmesg line matching '$why': $(dmesg | tail -3)"
+	else
+		pass "$m: $param refused"
+	fi
+}
+bad ${m}_order=11 "${m}_order=11 is invalid"
+bad ${m}_order=4294967295 "${m}_order=4294967295 is invalid"
+bad ${m}_order=-1 "${m}_order"
+bad ${m}_qset=0 "${m}_qset=0 is invalid"
+bad ${m}_qset=65537 "${m}_qset=65537 is invalid"
+bad ${m}_qset=99999999999 "${m}_qset"
+bad ${m}_devs=0 "${m}_devs=0 is invalid"
+bad ${m}_devs=257 "${m}_devs=257 is invalid"
+bad ${m}_major=512 "${m}_major=512 is invalid"
+bad ${m}_major=1 "cannot register $m"
+bad ${m}_order=abc "${m}_order"
+check "$m: kernel still works after bad parameters" insmod $ko ${m}_devs=1
+echo ok >$dev
+expect_eq "$m: device works after bad parameters" "$(cat $dev)" ok
+check "$m: final rmmod" rmmod $m
+rm -f /tmp/rand
