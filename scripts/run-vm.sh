@@ -45,7 +45,7 @@ timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -smp 2 -m "$mem" \
 	-nographic -no-reboot -serial mon:stdio -display none \
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$root.cpio" \
-	-append "console=ttyS0 loglevel=4 panic=-1 oops=panic" </dev/null |
+	-append "console=ttyS0 loglevel=4 panic=-1 oops=panic tsc=reliable" </dev/null |
 	tr -d '\r' | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e

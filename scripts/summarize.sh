@@ -13,11 +13,19 @@ tp=$(grep -c '^TEST PASS: ' "$log")
 tf=$(grep -c '^TEST FAIL: ' "$log")
 grep '^TEST FAIL: ' "$log"
 
-# KUnit cases: KTAP lines of a subtest, indented, `ok N name` or `not ok N name`.
-kp=$(grep -cE '^\[ *[0-9.]+\] +ok [0-9]+ ' "$log")
-kf=$(grep -cE '^\[ *[0-9.]+\] +not ok [0-9]+ ' "$log")
-grep -E '^\[ *[0-9.]+\] +# [a-z_]+: pass:' "$log" | sed 's/^\[[^]]*\] */kunit: /'
-grep -E '^\[ *[0-9.]+\] +not ok [0-9]+ ' "$log" | sed 's/^/KUNIT FAIL: /'
+# KUnit cases: KTAP lines of a subtest, indented, `ok N name` or `not ok N name`. The
+# suites run at every load of their module: a case counts once, failed if it ever failed.
+counts=$(grep -oE '^\[ *[0-9.]+\] {4,}(not )?ok [0-9]+ [A-Za-z0-9_]+' "$log" |
+	awk '{ name = $NF; seen[name] = 1; if ($0 ~ /\] +not ok/) bad[name] = 1 }
+	     END { p = 0; f = 0; for (n in seen) if (n in bad) f++; else p++; print p, f }')
+read -r kp kf <<<"$counts"
+grep -E '^\[ *[0-9.]+\] {4,}not ok [0-9]+ ' "$log" | sed 's/^/KUNIT FAIL: /'
+suites=$(grep -E '^\[ *[0-9.]+\] # [a-z_]+: pass:' "$log" | sed 's/^\[[^]]*\] //' | sort -u)
+printf '%s\n' "$suites" | sed 's/^/kunit: /'
+if [ -z "$suites" ]; then
+	echo "FAIL: no KUnit suite reported (is CONFIG_KUNIT set?)"
+	kf=$((kf + 1))
+fi
 
 passed=$((passed + tp + kp))
 failed=$((failed + tf + kf))

@@ -8,16 +8,18 @@
 //! both, so this file talks to the C interface directly. It is one of the project's two
 //! places with unsafe code (the quantum allocators are the other).
 
-use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+use core::ffi::c_void;
 use core::ptr;
 use kernel::bindings;
 use kernel::error::{from_err_ptr, to_result};
+use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
+use kernel::sync::Arc;
 use kernel::types::Opaque;
 use kernel::uaccess::{UserPtr, UserSlice, UserSliceReader, UserSliceWriter};
 
 /// What a device does with the calls on its open files. Each minor is one `T`.
-pub trait FileOps: Send + Sync + Sized + 'static {
+pub(crate) trait FileOps: Send + Sync + Sized + 'static {
     /// An open of the device with the file's `O_*` flags.
     fn open(&self, flags: u32) -> Result;
 
@@ -36,13 +38,14 @@ pub trait FileOps: Send + Sync + Sized + 'static {
     }
 }
 
-/// The part the VFS finds through `inode->i_cdev`: the cdev is the first field, so a
-/// pointer to it is a pointer to the whole.
+/// What an open file leads back to: `file->f_op` points to `fops`, the first field
+/// (`repr(C)`), so it is a pointer to the whole.
 #[repr(C)]
 struct Shared<T> {
+    fops: bindings::file_operations,
     cdev: Opaque<bindings::cdev>,
     first: bindings::dev_t,
-    devices: KVec<Pin<KBox<T>>>,
+    devices: KVec<Arc<T>>,
 }
 
 /// A registered region of minors with their nodes. Dropping it removes the nodes, the class,
@@ -50,13 +53,11 @@ struct Shared<T> {
 ///
 /// # Invariants
 ///
-/// `shared.cdev` is initialised with `fops`; it was added to the VFS if `cdev_added`.
+/// `shared.cdev` is initialised with `shared.fops`; it was added to the VFS if `cdev_added`.
 /// `class` is null or a class from `class_create`; `nodes` device nodes exist in it.
 /// The region `shared.first .. + devices.len()` is registered.
-pub struct CharDevices<T: FileOps> {
+pub(crate) struct CharDevices<T: FileOps> {
     shared: Pin<KBox<Shared<T>>>,
-    // Read by the cdev through its pointer; kept here so it outlives the cdev.
-    _fops: Pin<KBox<bindings::file_operations>>,
     class: *mut bindings::class,
     cdev_added: bool,
     nodes: usize,
@@ -75,10 +76,10 @@ const fn mkdev(major: u32, minor: u32) -> bindings::dev_t {
 impl<T: FileOps> CharDevices<T> {
     /// Registers `devices` as `/dev/{name}0..` under `major` (0: a dynamic major), with a
     /// class of the same name. `module` is the owner: it cannot unload while a file is open.
-    pub fn register(
+    pub(crate) fn register(
         name: &'static CStr,
         major: u32,
-        devices: KVec<Pin<KBox<T>>>,
+        devices: KVec<Arc<T>>,
         module: &'static ThisModule,
     ) -> Result<Self> {
         let count = devices.len() as c_uint;
@@ -106,33 +107,30 @@ impl<T: FileOps> CharDevices<T> {
             unlocked_ioctl: Some(ioctl::<T>),
             ..pin_init::zeroed()
         };
-        let shared = Shared {
-            cdev: Opaque::uninit(),
-            first,
-            devices,
-        };
-        let (fops, shared) = match (
-            KBox::pin(fops, GFP_KERNEL),
-            KBox::pin(shared, GFP_KERNEL),
-        ) {
-            (Ok(f), Ok(s)) => (f, s),
-            _ => {
-                // SAFETY: The region was registered above and nothing else uses it yet.
-                unsafe { bindings::unregister_chrdev_region(first, count) };
-                return Err(ENOMEM);
-            }
+        let shared = KBox::pin(
+            Shared {
+                fops,
+                cdev: Opaque::uninit(),
+                first,
+                devices,
+            },
+            GFP_KERNEL,
+        );
+        let Ok(shared) = shared else {
+            // SAFETY: The region was registered above and nothing uses it yet.
+            unsafe { bindings::unregister_chrdev_region(first, count) };
+            return Err(ENOMEM);
         };
         let cdev = shared.cdev.get();
-        // SAFETY: `cdev` is a pinned, writable `struct cdev` and `fops` a pinned table that
-        // outlives it (both are dropped only after `cdev_del`).
+        // SAFETY: `cdev` is a pinned, writable `struct cdev` and `fops` a pinned table beside
+        // it, dropped with it only after `cdev_del`.
         unsafe {
-            bindings::cdev_init(cdev, &*fops);
+            bindings::cdev_init(cdev, &shared.fops);
             (*cdev).owner = module.as_ptr();
         }
         // From here on `Drop` undoes whatever was done.
         let mut this = Self {
             shared,
-            _fops: fops,
             class: ptr::null_mut(),
             cdev_added: false,
             nodes: 0,
@@ -163,13 +161,8 @@ impl<T: FileOps> CharDevices<T> {
     }
 
     /// The major number in use.
-    pub fn major(&self) -> u32 {
+    pub(crate) fn major(&self) -> u32 {
         self.shared.first >> bindings::MINORBITS
-    }
-
-    /// The devices, in minor order.
-    pub fn devices(&self) -> &[Pin<KBox<T>>] {
-        &self.shared.devices
     }
 }
 
@@ -200,8 +193,8 @@ impl<T: FileOps> Drop for CharDevices<T> {
 ///
 /// `file` must be a live file whose `private_data` was set by [`open`] for this `T`.
 unsafe fn device<'a, T: FileOps>(file: *mut bindings::file) -> &'a T {
-    // SAFETY: `open` stored a pointer to a pinned `T` that lives until the module unloads,
-    // which cannot happen while the file is open.
+    // SAFETY: `open` stored a pointer to a `T` in an `Arc` held by the registration, which
+    // lives until the module unloads, and that cannot happen while the file is open.
     unsafe { &*((*file).private_data as *const T) }
 }
 
@@ -212,10 +205,13 @@ fn to_errno_isize(e: Error) -> isize {
 /// # Safety
 ///
 /// Called by the VFS with a live inode of one of our minors and the file being opened.
-unsafe extern "C" fn open<T: FileOps>(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
-    // SAFETY: `i_cdev` is the cdev of `Shared<T>`, its first field (`repr(C)`), and the
-    // registration that owns it outlives every open file.
-    let shared = unsafe { &*((*inode).i_cdev as *const Shared<T>) };
+unsafe extern "C" fn open<T: FileOps>(
+    inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: The VFS set `f_op` to the table our cdev was initialised with, the first field
+    // of a `Shared<T>` (`repr(C)`), and the registration owning it outlives every open file.
+    let shared = unsafe { &*(*file).f_op.cast::<Shared<T>>() };
     // SAFETY: `inode` is live for the call.
     let rdev = unsafe { (*inode).i_rdev };
     let Some(dev) = shared.devices.get(rdev.wrapping_sub(shared.first) as usize) else {
@@ -226,7 +222,7 @@ unsafe extern "C" fn open<T: FileOps>(inode: *mut bindings::inode, file: *mut bi
     match dev.open(flags) {
         Ok(()) => {
             // SAFETY: As above.
-            unsafe { (*file).private_data = &**dev as *const T as *mut c_void };
+            unsafe { (*file).private_data = Arc::as_ptr(dev) as *mut c_void };
             0
         }
         Err(e) => e.to_errno(),
@@ -299,10 +295,10 @@ unsafe extern "C" fn ioctl<T: FileOps>(
     file: *mut bindings::file,
     cmd: c_uint,
     arg: c_ulong,
-) -> core::ffi::c_long {
+) -> c_long {
     // SAFETY: Called on a file opened by `open`.
-    match unsafe { device::<T>(file) }.ioctl(cmd, arg as usize) {
-        Ok(v) => v as core::ffi::c_long,
-        Err(e) => e.to_errno().into(),
+    match unsafe { device::<T>(file) }.ioctl(cmd, arg) {
+        Ok(v) => v as c_long,
+        Err(e) => to_errno_isize(e),
     }
 }

@@ -4,7 +4,6 @@
 
 use crate::qset::Quantum;
 use core::ptr::NonNull;
-use kernel::alloc::flags::{GFP_KERNEL_ACCOUNT, __GFP_NOWARN};
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -13,7 +12,7 @@ use kernel::prelude::*;
 /// # Invariants
 ///
 /// `addr` is the address `__get_free_pages` returned for `order`, not freed yet.
-pub struct PageQuantum {
+pub(crate) struct PageQuantum {
     addr: NonNull<u8>,
     order: u32,
 }
@@ -32,9 +31,9 @@ unsafe impl Quantum for PageQuantum {
         }
         // Charged to the writer's memory cgroup; a failure is the caller's -ENOMEM, not a
         // warning in the log.
-        let flags = GFP_KERNEL_ACCOUNT | __GFP_NOWARN;
+        let flags = bindings::GFP_KERNEL_ACCOUNT | bindings::__GFP_NOWARN;
         // SAFETY: Any flags and an order up to MAX_PAGE_ORDER are valid arguments.
-        let addr = unsafe { bindings::get_free_pages_noprof(flags.as_raw(), order) };
+        let addr = unsafe { bindings::get_free_pages_noprof(flags, order) };
         let addr = NonNull::new(addr as *mut u8).ok_or(ENOMEM)?;
         Ok(Self { addr, order })
     }
@@ -52,6 +51,6 @@ impl Drop for PageQuantum {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the block came from `__get_free_pages` at this
         // order and is freed here, once.
-        unsafe { bindings::free_pages(self.addr.as_ptr() as usize as _, self.order) };
+        unsafe { bindings::free_pages(self.addr.as_ptr() as usize, self.order) };
     }
 }

@@ -22,7 +22,7 @@ use kernel::prelude::*;
 ///
 /// `addr()` must point to `PAGE_SIZE << order()` bytes, valid for reads and writes, that the
 /// value owns alone and keeps until it is dropped.
-pub unsafe trait Quantum: Sized + Send {
+pub(crate) unsafe trait Quantum: Sized + Send {
     /// The largest order this allocator accepts.
     const MAX_ORDER: u32;
 
@@ -45,25 +45,23 @@ pub unsafe trait Quantum: Sized + Send {
     /// The quantum's bytes, writable.
     fn bytes_mut(&mut self) -> &mut [u8] {
         // SAFETY: As in `bytes`, and `&mut self` makes this the only reference.
-        unsafe {
-            core::slice::from_raw_parts_mut(self.addr().as_ptr(), PAGE_SIZE << self.order())
-        }
+        unsafe { core::slice::from_raw_parts_mut(self.addr().as_ptr(), PAGE_SIZE << self.order()) }
     }
 }
 
 /// The shape of a device's list: quantum size and slots per set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Geometry {
+pub(crate) struct Geometry {
     order: u32,
     qset: usize,
 }
 
 /// The largest number of slots in one quantum set (its slot array is 8 bytes a slot).
-pub const MAX_QSET: usize = 1 << 16;
+pub(crate) const MAX_QSET: usize = 1 << 16;
 
 impl Geometry {
     /// Checks `order` against the allocator's limit and `qset` against `1..=MAX_QSET`.
-    pub fn new<Q: Quantum>(order: u32, qset: usize) -> Result<Self> {
+    pub(crate) fn new<Q: Quantum>(order: u32, qset: usize) -> Result<Self> {
         if order > Q::MAX_ORDER || qset == 0 || qset > MAX_QSET {
             return Err(EINVAL);
         }
@@ -71,28 +69,28 @@ impl Geometry {
     }
 
     /// The allocation order of each quantum.
-    pub fn order(&self) -> u32 {
+    pub(crate) fn order(&self) -> u32 {
         self.order
     }
 
     /// Quanta per set.
-    pub fn qset(&self) -> usize {
+    pub(crate) fn qset(&self) -> usize {
         self.qset
     }
 
     /// Bytes per quantum.
-    pub fn quantum(&self) -> usize {
+    pub(crate) fn quantum(&self) -> usize {
         PAGE_SIZE << self.order
     }
 
     /// Bytes per quantum set. Cannot overflow: `PAGE_SIZE << MAX_ORDER` times `MAX_QSET`
     /// stays far below 2^63.
-    pub fn set_bytes(&self) -> u64 {
+    pub(crate) fn set_bytes(&self) -> u64 {
         self.quantum() as u64 * self.qset as u64
     }
 
     /// Maps a byte position to (set index, slot, offset within the quantum).
-    pub fn locate(&self, pos: u64) -> (u64, usize, usize) {
+    pub(crate) fn locate(&self, pos: u64) -> (u64, usize, usize) {
         let set = pos / self.set_bytes();
         let in_set = pos % self.set_bytes();
         let slot = (in_set >> (self.order as usize + kernel::page::PAGE_SHIFT)) as usize;
@@ -137,7 +135,7 @@ fn sink_zeros(mut n: usize, sink: &mut impl FnMut(&[u8]) -> Result) -> Result {
 /// Every set in `sets` has `geometry.qset()` slots and every quantum is
 /// `geometry.quantum()` bytes: the geometry only changes in [`QsetList::trim`], when the
 /// list is empty.
-pub struct QsetList<Q> {
+pub(crate) struct QsetList<Q> {
     geometry: Geometry,
     sets: KVVec<QuantumSet<Q>>,
     size: u64,
@@ -146,7 +144,7 @@ pub struct QsetList<Q> {
 
 impl<Q: Quantum> QsetList<Q> {
     /// An empty list of the given shape.
-    pub fn new(geometry: Geometry) -> Self {
+    pub(crate) fn new(geometry: Geometry) -> Self {
         Self {
             geometry,
             sets: KVVec::new(),
@@ -156,27 +154,27 @@ impl<Q: Quantum> QsetList<Q> {
     }
 
     /// The shape of the list.
-    pub fn geometry(&self) -> Geometry {
+    pub(crate) fn geometry(&self) -> Geometry {
         self.geometry
     }
 
     /// Bytes in the device: one past the highest byte written.
-    pub fn size(&self) -> u64 {
+    pub(crate) fn size(&self) -> u64 {
         self.size
     }
 
     /// Number of quantum sets in the list.
-    pub fn sets(&self) -> usize {
+    pub(crate) fn sets(&self) -> usize {
         self.sets.len()
     }
 
     /// Number of quanta allocated.
-    pub fn quanta(&self) -> usize {
+    pub(crate) fn quanta(&self) -> usize {
         self.quanta
     }
 
     /// Frees every quantum and set and gives the list a new shape.
-    pub fn trim(&mut self, geometry: Geometry) {
+    pub(crate) fn trim(&mut self, geometry: Geometry) {
         self.sets = KVVec::new();
         self.size = 0;
         self.quanta = 0;
@@ -186,7 +184,7 @@ impl<Q: Quantum> QsetList<Q> {
     /// Copies up to `len` bytes from `pos` into `sink`, a piece at a time, and returns the
     /// number of bytes copied. Stops at the end of the data. An error from `sink` ends the
     /// copy: it is returned if nothing was copied, else the count so far is.
-    pub fn read(
+    pub(crate) fn read(
         &self,
         pos: u64,
         len: usize,
@@ -222,7 +220,7 @@ impl<Q: Quantum> QsetList<Q> {
     /// number of bytes written. `source` fills each piece it is given in full or fails. A
     /// failure (from `source` or an allocation) ends the write: it is returned if nothing
     /// was written, else the count so far is; the data written before stays.
-    pub fn write(
+    pub(crate) fn write(
         &mut self,
         pos: u64,
         len: usize,

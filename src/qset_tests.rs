@@ -19,7 +19,8 @@ mod tests {
     fn pattern(len: usize, seed: u8) -> KVec<u8> {
         let mut v = KVec::with_capacity(len, GFP_KERNEL).expect("test buffer");
         for i in 0..len {
-            v.push((i % 251) as u8 ^ seed, GFP_KERNEL).expect("capacity");
+            v.push((i % 251) as u8 ^ seed, GFP_KERNEL)
+                .expect("capacity");
         }
         v
     }

@@ -8,24 +8,24 @@ use crate::qset::{Geometry, QsetList, Quantum, MAX_QSET};
 use kernel::bindings;
 use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::Mutex;
+use kernel::sync::{Arc, Mutex};
 use kernel::uaccess::{UserSliceReader, UserSliceWriter};
 
 /// The largest number of minors a module registers.
-pub const MAX_DEVS: u32 = 256;
+pub(crate) const MAX_DEVS: u32 = 256;
 /// Majors at or above this are not valid (`CHRDEV_MAJOR_MAX`).
 const MAJOR_LIMIT: u32 = 512;
 
 /// Load-time parameters, as given.
-pub struct Params {
+pub(crate) struct Params {
     /// Major number; 0 asks for a dynamic one.
-    pub major: u32,
+    pub(crate) major: u32,
     /// Number of devices.
-    pub devs: u32,
+    pub(crate) devs: u32,
     /// Quantum order.
-    pub order: u32,
+    pub(crate) order: u32,
     /// Quanta per quantum set.
-    pub qset: u32,
+    pub(crate) qset: u32,
 }
 
 /// The state one lock guards: the data, and the shape it takes at its next truncation.
@@ -36,7 +36,7 @@ struct Inner<Q> {
 
 /// One scull device (one minor).
 #[pin_data]
-pub struct ScullDevice<Q: Quantum> {
+pub(crate) struct ScullDevice<Q: Quantum> {
     #[pin]
     inner: Mutex<Inner<Q>>,
 }
@@ -65,7 +65,9 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
     fn read(&self, pos: &mut i64, out: &mut UserSliceWriter) -> Result<usize> {
         let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
         let inner = self.inner.lock();
-        let n = inner.data.read(start, out.len(), |chunk| out.write_slice(chunk))?;
+        let n = inner
+            .data
+            .read(start, out.len(), |chunk| out.write_slice(chunk))?;
         *pos += n as i64;
         Ok(n)
     }
@@ -97,7 +99,10 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
 /// Checks the parameters, logging one line for the first bad one.
 fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<Geometry> {
     if p.major >= MAJOR_LIMIT {
-        pr_err!("{name}_major={} is invalid: majors are below {MAJOR_LIMIT}\n", p.major);
+        pr_err!(
+            "{name}_major={} is invalid: majors are below {MAJOR_LIMIT}\n",
+            p.major
+        );
         return Err(EINVAL);
     }
     if p.devs == 0 || p.devs > MAX_DEVS {
@@ -105,7 +110,11 @@ fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<Geometry> {
         return Err(EINVAL);
     }
     if p.order > Q::MAX_ORDER {
-        pr_err!("{name}_order={} is invalid: 0 to {}\n", p.order, Q::MAX_ORDER);
+        pr_err!(
+            "{name}_order={} is invalid: 0 to {}\n",
+            p.order,
+            Q::MAX_ORDER
+        );
         return Err(EINVAL);
     }
     Geometry::new::<Q>(p.order, p.qset as usize).inspect_err(|_| {
@@ -114,7 +123,7 @@ fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<Geometry> {
 }
 
 /// Validates `params` and registers `/dev/{name}0..` with quanta of type `Q`.
-pub fn register<Q: Quantum + 'static>(
+pub(crate) fn register<Q: Quantum + 'static>(
     name: &'static CStr,
     params: &Params,
     module: &'static ThisModule,
@@ -122,7 +131,10 @@ pub fn register<Q: Quantum + 'static>(
     let geometry = validate::<Q>(name, params)?;
     let mut devices = KVec::with_capacity(params.devs as usize, GFP_KERNEL)?;
     for _ in 0..params.devs {
-        devices.push(KBox::pin_init(ScullDevice::new(geometry), GFP_KERNEL)?, GFP_KERNEL)?;
+        devices.push(
+            Arc::pin_init(ScullDevice::new(geometry), GFP_KERNEL)?,
+            GFP_KERNEL,
+        )?;
     }
     let devs = CharDevices::register(name, params.major, devices, module).inspect_err(|e| {
         pr_err!("cannot register {name}: error {}\n", e.to_errno());

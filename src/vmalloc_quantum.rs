@@ -6,7 +6,7 @@ use crate::qset::Quantum;
 use core::alloc::Layout;
 use core::ptr::NonNull;
 use kernel::alloc::allocator::Vmalloc;
-use kernel::alloc::flags::{GFP_KERNEL_ACCOUNT, __GFP_NOWARN};
+use kernel::alloc::flags::{__GFP_NOWARN, GFP_KERNEL_ACCOUNT};
 use kernel::alloc::{Allocator, NumaNode};
 use kernel::bindings;
 use kernel::page::PAGE_SIZE;
@@ -17,7 +17,7 @@ use kernel::prelude::*;
 /// # Invariants
 ///
 /// `addr` came from `Vmalloc` with `layout(order)`, not freed yet.
-pub struct VmallocQuantum {
+pub(crate) struct VmallocQuantum {
     addr: NonNull<u8>,
     order: u32,
 }
