@@ -17,6 +17,7 @@ for app in $("$root/bin/busybox" --list); do
 done
 cp "$REPO"/*.ko "$root/lib/modules/"
 cp "$REPO"/tests/vm/*.sh "$root/tests/"
+cp "$REPO"/scripts/scull_load "$REPO"/scripts/scull_unload "$root/bin/"
 for b in "$REPO"/tests/user/target/x86_64-unknown-linux-gnu/release/scull-*; do
 	[ -x "$b" ] && [ -f "$b" ] && cp "$b" "$root/bin/"
 done
@@ -45,7 +46,7 @@ timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -smp 2 -m "$mem" \
 	-nographic -no-reboot -serial mon:stdio -display none \
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$root.cpio" \
-	-append "console=ttyS0 loglevel=4 panic=-1 oops=panic tsc=reliable" </dev/null |
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic tsc=reliable" </dev/null |
 	tr -d '\r' | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e

@@ -302,3 +302,9 @@ unsafe extern "C" fn ioctl<T: FileOps>(
         Err(e) => to_errno_isize(e),
     }
 }
+
+/// Whether the calling task has `CAP_SYS_ADMIN`, as the book's setting ioctls require.
+pub(crate) fn capable_sys_admin() -> bool {
+    // SAFETY: `capable` may be called from any task context with any capability number.
+    unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as c_int) }
+}

@@ -4,8 +4,11 @@
 //! by scullp and scullv, which differ only in their [`Quantum`] type and names.
 
 use crate::chrdev::{CharDevices, FileOps};
+use crate::ioctl::Settings;
 use crate::qset::{Geometry, QsetList, Quantum, MAX_QSET};
+use core::fmt;
 use kernel::bindings;
+use kernel::debugfs;
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
@@ -28,26 +31,19 @@ pub(crate) struct Params {
     pub(crate) qset: u32,
 }
 
-/// The state one lock guards: the data, and the shape it takes at its next truncation.
-struct Inner<Q> {
-    data: QsetList<Q>,
-    next: Geometry,
-}
-
 /// One scull device (one minor).
 #[pin_data]
 pub(crate) struct ScullDevice<Q: Quantum> {
     #[pin]
-    inner: Mutex<Inner<Q>>,
+    data: Mutex<QsetList<Q>>,
+    settings: Arc<Settings<Q>>,
 }
 
 impl<Q: Quantum> ScullDevice<Q> {
-    fn new(geometry: Geometry) -> impl PinInit<Self> {
+    fn new(settings: Arc<Settings<Q>>) -> impl PinInit<Self> {
         pin_init!(Self {
-            inner <- new_mutex!(Inner {
-                data: QsetList::new(geometry),
-                next: geometry,
-            }),
+            data <- new_mutex!(QsetList::new(settings.next())),
+            settings,
         })
     }
 }
@@ -55,29 +51,25 @@ impl<Q: Quantum> ScullDevice<Q> {
 impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
     fn open(&self, flags: u32) -> Result {
         if flags & bindings::O_ACCMODE == bindings::O_WRONLY {
-            let mut inner = self.inner.lock();
-            let next = inner.next;
-            inner.data.trim(next);
+            // Lock order: the device's data, then the module's settings.
+            let mut data = self.data.lock();
+            data.trim(self.settings.next());
         }
         Ok(())
     }
 
     fn read(&self, pos: &mut i64, out: &mut UserSliceWriter) -> Result<usize> {
         let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
-        let inner = self.inner.lock();
-        let n = inner
-            .data
-            .read(start, out.len(), |chunk| out.write_slice(chunk))?;
+        let data = self.data.lock();
+        let n = data.read(start, out.len(), |chunk| out.write_slice(chunk))?;
         *pos += n as i64;
         Ok(n)
     }
 
     fn write(&self, pos: &mut i64, input: &mut UserSliceReader) -> Result<usize> {
         let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
-        let mut inner = self.inner.lock();
-        let n = inner
-            .data
-            .write(start, input.len(), |buf| input.read_slice(buf))?;
+        let mut data = self.data.lock();
+        let n = data.write(start, input.len(), |buf| input.read_slice(buf))?;
         *pos += n as i64;
         Ok(n)
     }
@@ -86,13 +78,17 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
         let base = match whence {
             bindings::SEEK_SET => 0,
             bindings::SEEK_CUR => pos,
-            bindings::SEEK_END => self.inner.lock().data.size() as i64,
+            bindings::SEEK_END => self.data.lock().size() as i64,
             _ => return Err(EINVAL),
         };
         match base.checked_add(offset) {
             Some(new) if new >= 0 => Ok(new),
             _ => Err(EINVAL),
         }
+    }
+
+    fn ioctl(&self, cmd: u32, arg: usize) -> Result<isize> {
+        self.settings.ioctl(cmd, arg)
     }
 }
 
@@ -122,30 +118,82 @@ fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<Geometry> {
     })
 }
 
-/// Validates `params` and registers `/dev/{name}0..` with quanta of type `Q`.
+/// A loaded scull module: its devices and their memory dump.
+pub(crate) struct Scull<Q: Quantum + 'static> {
+    // Declared first: the dump goes before its directory, the nodes after both.
+    _dump: Pin<KBox<debugfs::File<MemDump<Q>>>>,
+    _dir: debugfs::Dir,
+    _devices: CharDevices<ScullDevice<Q>>,
+}
+
+/// Validates `params`, registers `/dev/{name}0..` with quanta of type `Q` and creates the
+/// memory dump `/sys/kernel/debug/{name}/mem`.
 pub(crate) fn register<Q: Quantum + 'static>(
     name: &'static CStr,
     params: &Params,
     module: &'static ThisModule,
-) -> Result<CharDevices<ScullDevice<Q>>> {
+) -> Result<Scull<Q>> {
     let geometry = validate::<Q>(name, params)?;
+    let settings = Arc::pin_init(Settings::new(geometry), GFP_KERNEL)?;
     let mut devices = KVec::with_capacity(params.devs as usize, GFP_KERNEL)?;
+    let mut dumped = KVec::with_capacity(params.devs as usize, GFP_KERNEL)?;
     for _ in 0..params.devs {
-        devices.push(
-            Arc::pin_init(ScullDevice::new(geometry), GFP_KERNEL)?,
-            GFP_KERNEL,
-        )?;
+        let dev = Arc::pin_init(ScullDevice::new(settings.clone()), GFP_KERNEL)?;
+        dumped.push(dev.clone(), GFP_KERNEL)?;
+        devices.push(dev, GFP_KERNEL)?;
     }
-    let devs = CharDevices::register(name, params.major, devices, module).inspect_err(|e| {
+    let devices = CharDevices::register(name, params.major, devices, module).inspect_err(|e| {
         pr_err!("cannot register {name}: error {}\n", e.to_errno());
     })?;
+    let dir = debugfs::Dir::new(name);
+    let dump = MemDump {
+        name: name.to_str().unwrap_or("scull"),
+        devices: dumped,
+    };
+    let dump = KBox::pin_init(dir.read_only_file(c"mem", dump), GFP_KERNEL)?;
     pr_info!(
         "major {}, {} devices, order {} ({}-byte quanta), qset {}\n",
-        devs.major(),
+        devices.major(),
         params.devs,
         geometry.order(),
         geometry.quantum(),
         geometry.qset()
     );
-    Ok(devs)
+    Ok(Scull {
+        _dump: dump,
+        _dir: dir,
+        _devices: devices,
+    })
+}
+
+/// The text of `/sys/kernel/debug/{name}/mem`: one line per device.
+struct MemDump<Q: Quantum> {
+    name: &'static str,
+    devices: KVec<Arc<ScullDevice<Q>>>,
+}
+
+// debugfs prints a file's data with its `Debug` form.
+impl<Q: Quantum> fmt::Debug for MemDump<Q> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "device order qset size sets quanta bytes_held")?;
+        for (i, dev) in self.devices.iter().enumerate() {
+            let data = dev.data.lock();
+            let g = data.geometry();
+            write!(
+                f,
+                "{}{i} {} {} {} {} {} {}",
+                self.name,
+                g.order(),
+                g.qset(),
+                data.size(),
+                data.sets(),
+                data.quanta(),
+                data.quanta() * g.quantum()
+            )?;
+            if i + 1 < self.devices.len() {
+                writeln!(f)?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -5,6 +5,7 @@
 use kernel::prelude::*;
 
 mod chrdev;
+mod ioctl;
 mod page_quantum;
 mod qset;
 #[cfg(CONFIG_KUNIT)]
@@ -38,7 +39,7 @@ module! {
 }
 
 struct Scullp {
-    _devices: chrdev::CharDevices<scull::ScullDevice<page_quantum::PageQuantum>>,
+    _scull: scull::Scull<page_quantum::PageQuantum>,
 }
 
 impl kernel::Module for Scullp {
@@ -49,7 +50,7 @@ impl kernel::Module for Scullp {
             order: *module_parameters::scullp_order.value(),
             qset: *module_parameters::scullp_qset.value(),
         };
-        let devices = scull::register(c"scullp", &params, module)?;
-        Ok(Self { _devices: devices })
+        let scull = scull::register(c"scullp", &params, module)?;
+        Ok(Self { _scull: scull })
     }
 }

@@ -26,6 +26,15 @@ dd if=/dev/scullp0 of=/dev/null bs=1M
 b=$(now)
 echo "read: $(rate 64 "$a" "$b")"
 run 'md5sum /tmp/data; dd if=/dev/scullp0 bs=1M 2>/dev/null | md5sum'
+run 'cat /sys/kernel/debug/scullp/mem'
 run 'dmesg | grep scullp'
 run rmmod scullp
 run 'ls /dev/scullp* 2>&1 || echo "(no scullp nodes left)"'
+
+echo "=== scullv demo ==="
+run 'scull_load scullv -d /lib/modules -m 666 scullv_order=4'
+run 'dd if=/tmp/data of=/dev/scullv0 bs=1M'
+run 'cat /sys/kernel/debug/scullv/mem'
+run 'cmp /tmp/data /dev/scullv0 && echo identical'
+run 'echo truncated > /dev/scullv0; cat /sys/kernel/debug/scullv/mem | head -2'
+run 'scull_unload scullv'

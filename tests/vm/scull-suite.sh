@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
-# The device suite, run against one scull module: scull-suite.sh MODULE (scullp or scullv).
+# The device suite, run against one scull module with its default order:
+#     scull-suite.sh MODULE DEFAULT_ORDER      (scullp 0, scullv 4)
 # Uses the user's tools: insmod, echo, cat, dd, rmmod, and scull-check for seeks.
 . /tests/lib.sh
 m=$1
+order0=$2
 ko=/lib/modules/$m.ko
 dev=/dev/${m}0
+quantum=$((4096 << order0))
 
 # --- load, nodes, echo/cat ---
 check "$m: insmod" insmod $ko
@@ -13,8 +16,9 @@ check "$m: no node ${m}4" test ! -e /dev/${m}4
 echo hello >$dev
 expect_eq "$m: echo/cat round trip" "$(cat $dev)" hello
 expect_eq "$m: data stays across opens" "$(cat $dev)" hello
-expect_eq "$m: module line in dmesg" \
-	"$(dmesg | grep -c "$m: major [0-9]*, 4 devices")" 1
+expect_eq "$m: load line in dmesg" \
+	"$(dmesg | grep "$m: major" | tail -1 | sed 's/.*\] //; s/major [0-9]*/major N/')" \
+	"$m: major N, 4 devices, order $order0 ($quantum-byte quanta), qset 500"
 
 # --- tens of MiB of random data at the default order ---
 dd if=/dev/urandom of=/tmp/rand bs=1M count=40 2>/dev/null
@@ -28,6 +32,17 @@ dd if=/tmp/rand of=$dev bs=4k 2>/dev/null
 expect_eq "$m: 40 MiB written with bs=4k reads back" "$(md5_of $dev)" "$want"
 dd if=/tmp/rand of=$dev bs=7777 2>/dev/null
 expect_eq "$m: 40 MiB written with odd bs=7777 reads back" "$(md5_of $dev 3333)" "$want"
+
+# --- the memory dump agrees with what was written ---
+quanta=$((41943040 / quantum))
+expect_eq "$m: dump after 40 MiB (order qset size sets quanta bytes)" \
+	"$(grep "^${m}0 " /sys/kernel/debug/$m/mem)" \
+	"${m}0 $order0 500 41943040 $(((quanta + 499) / 500)) $quanta 41943040"
+expect_eq "$m: dump of an untouched device" \
+	"$(grep "^${m}3 " /sys/kernel/debug/$m/mem)" "${m}3 $order0 500 0 0 0 0"
+
+# --- the LDD3 ioctls ---
+scull-ioctl $m $order0 500
 
 # --- seeks, holes, truncation ---
 scull-check seek $dev
@@ -76,7 +91,7 @@ check "$m: rmmod after order 10" rmmod $m
 bad() {
 	param=$1
 	why=$2
-	dmesg -c >/dev/null
+	seen=$(dmesg | wc -l)
 	if insmod $ko $param 2>/dev/null; then
 		fail "$m: $param refused" "insmod succeeded"
 		rmmod $m
@@ -84,8 +99,8 @@ bad() {
 	fi
 	if loaded $m; then
 		fail "$m: $param refused" "module is loaded"
-	elif ! dmesg | grep -q "$why"; then
-		fail "$m: $param refused" "no dmesg line matching '$why': $(dmesg | tail -3)"
+	elif ! dmesg | tail -n +$((seen + 1)) | grep -q "$why"; then
+		fail "$m: $param refused" "no new dmesg line matching '$why': $(dmesg | tail -3)"
 	else
 		pass "$m: $param refused"
 	fi
@@ -105,4 +120,13 @@ check "$m: kernel still works after bad parameters" insmod $ko ${m}_devs=1
 echo ok >$dev
 expect_eq "$m: device works after bad parameters" "$(cat $dev)" ok
 check "$m: final rmmod" rmmod $m
+
+# --- the load and unload scripts ---
+expect_eq "$m: scull_load with group, mode and parameters" \
+	"$(scull_load $m -d /lib/modules -g 0 -m 664 ${m}_qset=7 ${m}_devs=2 | sed 's/major [0-9]*/major N/')" \
+	"$m: major N, /dev/${m}0..1, group 0, mode 664"
+expect_eq "$m: nodes have the mode asked for" "$(ls -l /dev/${m}1 | cut -c1-10)" "crw-rw-r--"
+expect_eq "$m: parameters in force" "$(grep "^${m}1 " /sys/kernel/debug/$m/mem)" "${m}1 $order0 7 0 0 0 0"
+check "$m: scull_unload" scull_unload $m
+check "$m: unloaded, nodes gone" test ! -e /dev/${m}0 -a ! -d /sys/class/$m
 rm -f /tmp/rand

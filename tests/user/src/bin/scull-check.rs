@@ -8,21 +8,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::process::ExitCode;
 
-struct Report {
-    prefix: String,
-    failed: bool,
-}
-
-impl Report {
-    fn check(&mut self, name: &str, ok: bool, detail: impl std::fmt::Debug) {
-        if ok {
-            println!("TEST PASS: {} {}", self.prefix, name);
-        } else {
-            println!("TEST FAIL: {} {}: {:?}", self.prefix, name, detail);
-            self.failed = true;
-        }
-    }
-}
+use scull_user::Report;
 
 fn errno(r: std::io::Result<u64>) -> Option<i32> {
     r.err().and_then(|e| e.raw_os_error())
@@ -38,7 +24,11 @@ fn seek_checks(dev: &str, r: &mut Report) -> std::io::Result<()> {
     // Opening write-only truncates; read-write does not.
     OpenOptions::new().write(true).open(dev)?;
     let mut f = OpenOptions::new().read(true).write(true).open(dev)?;
-    r.check("empty after write-only open", f.seek(SeekFrom::End(0))? == 0, ());
+    r.check(
+        "empty after write-only open",
+        f.seek(SeekFrom::End(0))? == 0,
+        (),
+    );
 
     f.seek(SeekFrom::Start(0))?;
     f.write_all(b"A")?;
@@ -115,16 +105,9 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let dev = &args[2];
-    let mut r = Report {
-        prefix: format!("{dev}:"),
-        failed: false,
-    };
+    let mut r = Report::new(&format!("{dev}:"));
     if let Err(e) = seek_checks(dev, &mut r) {
         r.check("seek checks ran", false, e);
     }
-    if r.failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    r.exit_code()
 }

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! scullv: LDD3's scull with virtually contiguous quanta from `vmalloc`.
+
+use kernel::prelude::*;
+
+mod chrdev;
+mod ioctl;
+mod qset;
+mod scull;
+mod vmalloc_quantum;
+
+module! {
+    type: Scullv,
+    name: "scullv",
+    authors: ["scull-rs developers"],
+    description: "scull over vmalloc quanta",
+    license: "GPL",
+    params: {
+        scullv_major: u32 {
+            default: 0,
+            description: "Major number (0: dynamic)",
+        },
+        scullv_devs: u32 {
+            default: 4,
+            description: "Number of devices",
+        },
+        scullv_order: u32 {
+            default: 4,
+            description: "Quantum order: quanta are PAGE_SIZE << order bytes",
+        },
+        scullv_qset: u32 {
+            default: 500,
+            description: "Quanta per quantum set",
+        },
+    },
+}
+
+struct Scullv {
+    _scull: scull::Scull<vmalloc_quantum::VmallocQuantum>,
+}
+
+impl kernel::Module for Scullv {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let params = scull::Params {
+            major: *module_parameters::scullv_major.value(),
+            devs: *module_parameters::scullv_devs.value(),
+            order: *module_parameters::scullv_order.value(),
+            qset: *module_parameters::scullv_qset.value(),
+        };
+        let scull = scull::register(c"scullv", &params, module)?;
+        Ok(Self { _scull: scull })
+    }
+}

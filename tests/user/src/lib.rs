@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What user programs need to drive the scull devices: the ioctl numbers of LDD3's
+//! scullp.h (the same for scullv), and a few helpers the test programs share.
+
+/// The ioctl numbers: magic 'K'; RESET, then order (1..6) and qset (7..12), each as
+/// Set (pointer), Tell (value), Get (pointer), Query (return), eXchange (pointer),
+/// sHift (value, returns the old one).
+pub mod ioctl {
+    const MAGIC: u32 = b'K' as u32;
+    const WRITE: u32 = 1;
+    const READ: u32 = 2;
+    const INT: u32 = std::mem::size_of::<i32>() as u32;
+
+    /// `_IOC(dir, type, nr, size)` as in the kernel's uapi.
+    pub const fn ioc(dir: u32, ty: u32, nr: u32, size: u32) -> u32 {
+        (dir << 30) | (size << 16) | (ty << 8) | nr
+    }
+    const fn io(nr: u32) -> u32 {
+        ioc(0, MAGIC, nr, 0)
+    }
+    const fn iow(nr: u32) -> u32 {
+        ioc(WRITE, MAGIC, nr, INT)
+    }
+    const fn ior(nr: u32) -> u32 {
+        ioc(READ, MAGIC, nr, INT)
+    }
+    const fn iowr(nr: u32) -> u32 {
+        ioc(READ | WRITE, MAGIC, nr, INT)
+    }
+
+    pub const RESET: u32 = io(0);
+    pub const S_ORDER: u32 = iow(1);
+    pub const T_ORDER: u32 = io(2);
+    pub const G_ORDER: u32 = ior(3);
+    pub const Q_ORDER: u32 = io(4);
+    pub const X_ORDER: u32 = iowr(5);
+    pub const H_ORDER: u32 = io(6);
+    pub const S_QSET: u32 = iow(7);
+    pub const T_QSET: u32 = io(8);
+    pub const G_QSET: u32 = ior(9);
+    pub const Q_QSET: u32 = io(10);
+    pub const X_QSET: u32 = iowr(11);
+    pub const H_QSET: u32 = io(12);
+    /// The highest command number.
+    pub const MAXNR: u32 = 12;
+}
+
+/// Prints one `TEST PASS:` or `TEST FAIL:` line per check, as the VM runner counts them.
+pub struct Report {
+    prefix: String,
+    failed: bool,
+}
+
+impl Report {
+    pub fn new(prefix: &str) -> Self {
+        Report {
+            prefix: prefix.to_string(),
+            failed: false,
+        }
+    }
+
+    pub fn check(&mut self, name: &str, ok: bool, detail: impl std::fmt::Debug) {
+        if ok {
+            println!("TEST PASS: {} {}", self.prefix, name);
+        } else {
+            println!("TEST FAIL: {} {}: {:?}", self.prefix, name, detail);
+            self.failed = true;
+        }
+    }
+
+    pub fn exit_code(&self) -> std::process::ExitCode {
+        if self.failed {
+            std::process::ExitCode::FAILURE
+        } else {
+            std::process::ExitCode::SUCCESS
+        }
+    }
+}
