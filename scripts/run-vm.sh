@@ -18,8 +18,8 @@ done
 cp "$REPO"/*.ko "$root/lib/modules/"
 cp "$REPO"/tests/vm/*.sh "$root/tests/"
 cp "$REPO"/scripts/scull_load "$REPO"/scripts/scull_unload "$root/bin/"
-for b in "$REPO"/tests/user/target/x86_64-unknown-linux-gnu/release/scull-*; do
-	[ -x "$b" ] && [ -f "$b" ] && cp "$b" "$root/bin/"
+for b in "$REPO"/tests/user/src/bin/*.rs; do
+	cp "$REPO/tests/user/target/x86_64-unknown-linux-gnu/release/$(basename "$b" .rs)" "$root/bin/"
 done
 cat >"$root/init" <<INIT
 #!/bin/sh

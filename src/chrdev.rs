@@ -74,15 +74,21 @@ const fn mkdev(major: u32, minor: u32) -> bindings::dev_t {
 }
 
 impl<T: FileOps> CharDevices<T> {
-    /// Registers `devices` as `/dev/{name}0..` under `major` (0: a dynamic major), with a
-    /// class of the same name. `module` is the owner: it cannot unload while a file is open.
+    /// Registers `devices` as `/dev/{name}0..` (if `numbered`, else one device as `/dev/{name}`)
+    /// under `major` (0: a dynamic major), with a class of the same name. `module` is the
+    /// owner: it cannot unload while a file is open.
     pub(crate) fn register(
         name: &'static CStr,
+        numbered: bool,
         major: u32,
         devices: KVec<Arc<T>>,
         module: &'static ThisModule,
     ) -> Result<Self> {
         let count = devices.len() as c_uint;
+        if count == 0 || (!numbered && count != 1) {
+            return Err(EINVAL);
+        }
+        let format = if numbered { c"%s%u" } else { c"%s" };
         let mut first: bindings::dev_t = 0;
         if major == 0 {
             // SAFETY: `first` is a valid place for the result and `name` a C string that
@@ -142,15 +148,15 @@ impl<T: FileOps> CharDevices<T> {
         // SAFETY: `name` is a C string that outlives the class.
         this.class = from_err_ptr(unsafe { bindings::class_create(name.as_char_ptr()) })?;
         for minor in 0..count {
-            // SAFETY: The class is live; the format takes a C string and an unsigned int,
-            // which are the arguments given.
+            // SAFETY: The class is live; the format takes a C string and at most an unsigned
+            // int, which are the arguments given.
             from_err_ptr(unsafe {
                 bindings::device_create(
                     this.class,
                     ptr::null_mut(),
                     first + minor,
                     ptr::null_mut(),
-                    c"%s%u".as_char_ptr(),
+                    format.as_char_ptr(),
                     name.as_char_ptr(),
                     minor,
                 )
@@ -184,6 +190,26 @@ impl<T: FileOps> Drop for CharDevices<T> {
         }
         // SAFETY: The region was registered in `register`, with this many minors.
         unsafe { bindings::unregister_chrdev_region(first, self.shared.devices.len() as c_uint) };
+    }
+}
+
+/// The position `lseek` moves to from `pos` by `offset` with `whence`, for a file of `size`
+/// bytes; a negative result or an unknown `whence` is `EINVAL`.
+pub(crate) fn seek_position(
+    pos: i64,
+    offset: i64,
+    whence: u32,
+    size: impl FnOnce() -> i64,
+) -> Result<i64> {
+    let base = match whence {
+        bindings::SEEK_SET => 0,
+        bindings::SEEK_CUR => pos,
+        bindings::SEEK_END => size(),
+        _ => return Err(EINVAL),
+    };
+    match base.checked_add(offset) {
+        Some(new) if new >= 0 => Ok(new),
+        _ => Err(EINVAL),
     }
 }
 

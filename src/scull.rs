@@ -3,7 +3,7 @@
 //! A scull device over the quantum-set store: the file semantics of LDD3's scull, shared
 //! by scullp and scullv, which differ only in their [`Quantum`] type and names.
 
-use crate::chrdev::{CharDevices, FileOps};
+use crate::chrdev::{seek_position, CharDevices, FileOps};
 use crate::ioctl::Settings;
 use crate::qset::{Geometry, QsetList, Quantum, MAX_QSET};
 use core::fmt;
@@ -75,16 +75,7 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
     }
 
     fn llseek(&self, pos: i64, offset: i64, whence: u32) -> Result<i64> {
-        let base = match whence {
-            bindings::SEEK_SET => 0,
-            bindings::SEEK_CUR => pos,
-            bindings::SEEK_END => self.data.lock().size() as i64,
-            _ => return Err(EINVAL),
-        };
-        match base.checked_add(offset) {
-            Some(new) if new >= 0 => Ok(new),
-            _ => Err(EINVAL),
-        }
+        seek_position(pos, offset, whence, || self.data.lock().size() as i64)
     }
 
     fn ioctl(&self, cmd: u32, arg: usize) -> Result<isize> {
@@ -142,9 +133,10 @@ pub(crate) fn register<Q: Quantum + 'static>(
         dumped.push(dev.clone(), GFP_KERNEL)?;
         devices.push(dev, GFP_KERNEL)?;
     }
-    let devices = CharDevices::register(name, params.major, devices, module).inspect_err(|e| {
-        pr_err!("cannot register {name}: error {}\n", e.to_errno());
-    })?;
+    let devices =
+        CharDevices::register(name, true, params.major, devices, module).inspect_err(|e| {
+            pr_err!("cannot register {name}: error {}\n", e.to_errno());
+        })?;
     let dir = debugfs::Dir::new(name);
     let dump = MemDump {
         name: name.to_str().unwrap_or("scull"),

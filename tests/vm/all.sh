@@ -9,3 +9,4 @@ dmesg | sed -n '/KTAP version 1/,/# Totals:/p'
 rmmod scullp
 sh /tests/scull-suite.sh scullp 0
 sh /tests/scull-suite.sh scullv 4
+sh /tests/pagealloc.sh

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Blocks of `2^order` pages from the buddy allocator, through its two interfaces, each an
+//! owner that frees itself once, with its order.
+
+use core::ffi::c_void;
+use core::ptr::NonNull;
+use kernel::bindings;
+use kernel::prelude::*;
+
+// In src/pagealloc_shim.c. `struct page *` is passed as `void *`: the bindings' `page` is not
+// FFI-safe in Rust's eyes (it has a zero-sized member).
+extern "C" {
+    fn pagealloc_page_to_pfn(page: *mut c_void) -> usize;
+    fn pagealloc_page_to_phys(page: *mut c_void) -> bindings::phys_addr_t;
+    fn pagealloc_page_address(page: *mut c_void) -> *mut c_void;
+    fn pagealloc_virt_to_page(addr: *const c_void) -> *mut c_void;
+}
+
+/// Which interface a block came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Interface {
+    /// `alloc_pages(gfp, order)`: a `struct page *`.
+    AllocPages,
+    /// `__get_free_pages(gfp, order)`: a kernel virtual address.
+    GetFreePages,
+}
+
+impl Interface {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Interface::AllocPages => "alloc_pages",
+            Interface::GetFreePages => "__get_free_pages",
+        }
+    }
+}
+
+/// A block of `2^order` pages.
+///
+/// # Invariants
+///
+/// `page` is the first page of a block of `2^order` pages allocated through `interface`
+/// and not yet freed; it is in the direct map (no `__GFP_HIGHMEM`).
+pub(crate) struct PageBlock {
+    page: NonNull<bindings::page>,
+    order: u32,
+    interface: Interface,
+}
+
+// SAFETY: The block is owned by this value alone and may be freed from any thread.
+unsafe impl Send for PageBlock {}
+
+impl PageBlock {
+    /// Allocates a block through `interface`; zeroed if asked. Fails with `ENOMEM`, with no
+    /// warning in the log.
+    pub(crate) fn alloc(interface: Interface, order: u32, zeroed: bool) -> Result<Self> {
+        if order > bindings::MAX_PAGE_ORDER {
+            return Err(EINVAL);
+        }
+        let mut gfp = bindings::GFP_KERNEL | bindings::__GFP_NOWARN;
+        if zeroed {
+            gfp |= bindings::__GFP_ZERO;
+        }
+        let page = match interface {
+            // SAFETY: Any flags without `__GFP_HIGHMEM` and an order up to MAX_PAGE_ORDER are
+            // valid arguments.
+            Interface::AllocPages => unsafe { bindings::alloc_pages(gfp, order) },
+            Interface::GetFreePages => {
+                // SAFETY: As above.
+                let addr = unsafe { bindings::get_free_pages_noprof(gfp, order) };
+                if addr == 0 {
+                    core::ptr::null_mut()
+                } else {
+                    // SAFETY: `addr` is a direct-map address just returned by the allocator.
+                    unsafe { pagealloc_virt_to_page(addr as *const c_void).cast() }
+                }
+            }
+        };
+        let page = NonNull::new(page).ok_or(ENOMEM)?;
+        Ok(Self {
+            page,
+            order,
+            interface,
+        })
+    }
+
+    pub(crate) fn interface(&self) -> Interface {
+        self.interface
+    }
+
+    pub(crate) fn order(&self) -> u32 {
+        self.order
+    }
+
+    pub(crate) fn pages(&self) -> usize {
+        1 << self.order
+    }
+
+    /// The page frame number of the first page.
+    pub(crate) fn pfn(&self) -> usize {
+        // SAFETY: `page` is a valid page (type invariant).
+        unsafe { pagealloc_page_to_pfn(self.page.as_ptr().cast()) }
+    }
+
+    /// The physical address of the first page.
+    pub(crate) fn phys(&self) -> u64 {
+        // SAFETY: `page` is a valid page (type invariant).
+        unsafe { pagealloc_page_to_phys(self.page.as_ptr().cast()) }
+    }
+
+    /// The kernel virtual address of the block, in the direct map.
+    pub(crate) fn virt(&self) -> usize {
+        // SAFETY: `page` is a valid lowmem page (type invariant).
+        unsafe { pagealloc_page_address(self.page.as_ptr().cast()) as usize }
+    }
+}
+
+impl Drop for PageBlock {
+    fn drop(&mut self) {
+        match self.interface {
+            // SAFETY: The block came from `alloc_pages` at this order and is freed once.
+            Interface::AllocPages => unsafe {
+                bindings::__free_pages(self.page.as_ptr(), self.order)
+            },
+            // SAFETY: The block came from `__get_free_pages` at this order, whose address
+            // `virt` gives back; it is freed once.
+            Interface::GetFreePages => unsafe { bindings::free_pages(self.virt(), self.order) },
+        }
+    }
+}
