@@ -21,7 +21,8 @@ if [ -f "$out/.built" ]; then
 	exit 0
 fi
 
-rm -rf "$out"
+# Builds of this kind under another key are stale: each is a gigabyte or two.
+rm -rf "$CACHE/kernel-$kind-"*
 mkdir -p "$out"
 log="$out/build.log"
 step "kernel ($kind): configuring $(cat "$src/.version")" >&2

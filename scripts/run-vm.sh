@@ -40,13 +40,14 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$root.cpio"
 trap 'rm -rf "$root" "$root.cpio"' EXIT
 
+kind=$(basename "$kdir" | cut -d- -f2)
 step "vm: booting $(basename "$kdir") with $script (timeout ${limit}s)"
 set +e
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -smp 2 -m "$mem" \
 	-nographic -no-reboot -serial mon:stdio -display none \
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$root.cpio" \
-	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic tsc=reliable" </dev/null |
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic tsc=reliable scullkind=$kind" </dev/null |
 	tr -d '\r' | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e

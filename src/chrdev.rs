@@ -16,7 +16,7 @@ use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::types::Opaque;
-use kernel::uaccess::{UserPtr, UserSlice, UserSliceReader, UserSliceWriter};
+use kernel::uaccess::{UserPtr, UserSlice, UserSliceWriter};
 
 /// What a device does with the calls on its open files. Each minor is one `T`.
 pub(crate) trait FileOps: Send + Sync + Sized + 'static {
@@ -27,7 +27,7 @@ pub(crate) trait FileOps: Send + Sync + Sized + 'static {
     fn read(&self, pos: &mut i64, out: &mut UserSliceWriter) -> Result<usize>;
 
     /// A write at `*pos`; advances `*pos` by the count returned.
-    fn write(&self, pos: &mut i64, input: &mut UserSliceReader) -> Result<usize>;
+    fn write(&self, pos: &mut i64, input: &mut UserSource) -> Result<usize>;
 
     /// A seek from `pos` by `offset` with `whence` (`SEEK_SET`, `SEEK_CUR`, `SEEK_END`).
     fn llseek(&self, pos: i64, offset: i64, whence: u32) -> Result<i64>;
@@ -35,6 +35,39 @@ pub(crate) trait FileOps: Send + Sync + Sized + 'static {
     /// An ioctl; `arg` is the raw argument, often a user pointer.
     fn ioctl(&self, _cmd: u32, _arg: usize) -> Result<isize> {
         Err(ENOTTY)
+    }
+}
+
+/// The user buffer of a write, read front to back. Unlike the kernel crate's
+/// `UserSliceReader`, a copy reports how far it got, so that a write into a buffer that ends
+/// in unmapped memory counts exactly the bytes it copied.
+pub(crate) struct UserSource {
+    ptr: usize,
+    len: usize,
+}
+
+impl UserSource {
+    /// Bytes left to read.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Copies the next bytes into `out` and returns how many: fewer than `out.len()` only at a
+    /// fault or at the end of the buffer. A fault before the first byte is `EFAULT`.
+    pub(crate) fn fill(&mut self, out: &mut [u8]) -> Result<usize> {
+        let n = out.len().min(self.len);
+        // SAFETY: `out` is valid for `n` bytes of writes; `copy_from_user` checks the user
+        // range itself and returns the number of bytes it could not copy.
+        let left = unsafe {
+            bindings::copy_from_user(out.as_mut_ptr().cast(), self.ptr as *const c_void, n)
+        };
+        let done = n - left.min(n);
+        if done == 0 && n != 0 {
+            return Err(EFAULT);
+        }
+        self.ptr += done;
+        self.len -= done;
+        Ok(done)
     }
 }
 
@@ -284,7 +317,10 @@ unsafe extern "C" fn write<T: FileOps>(
     len: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
-    let mut input = UserSlice::new(UserPtr::from_ptr(buf as *mut c_void), len).reader();
+    let mut input = UserSource {
+        ptr: buf as usize,
+        len,
+    };
     // SAFETY: The VFS passes a valid `ppos` for the duration of the call.
     let pos = unsafe { &mut *ppos };
     // SAFETY: Called on a file opened by `open`.

@@ -2,7 +2,7 @@
 
 //! scullp's quanta: blocks of `2^order` pages from `__get_free_pages`.
 
-use crate::qset::Quantum;
+use crate::qset::{Quantum, DATA_GFP};
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::prelude::*;
@@ -29,11 +29,9 @@ unsafe impl Quantum for PageQuantum {
         if order > Self::MAX_ORDER {
             return Err(EINVAL);
         }
-        // Charged to the writer's memory cgroup; a failure is the caller's -ENOMEM, not a
-        // warning in the log.
-        let flags = bindings::GFP_KERNEL_ACCOUNT | bindings::__GFP_NOWARN;
-        // SAFETY: Any flags and an order up to MAX_PAGE_ORDER are valid arguments.
-        let addr = unsafe { bindings::get_free_pages_noprof(flags, order) };
+        // SAFETY: Any flags without `__GFP_HIGHMEM` and an order up to MAX_PAGE_ORDER are
+        // valid arguments.
+        let addr = unsafe { bindings::get_free_pages_noprof(DATA_GFP, order) };
         let addr = NonNull::new(addr as *mut u8).ok_or(ENOMEM)?;
         Ok(Self { addr, order })
     }

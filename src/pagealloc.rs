@@ -11,12 +11,12 @@ use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::{Arc, Mutex};
-use kernel::uaccess::{UserSliceReader, UserSliceWriter};
+use kernel::uaccess::UserSliceWriter;
 
 mod chrdev;
 mod page_block;
 
-use chrdev::{capable_sys_admin, seek_position, CharDevices, FileOps};
+use chrdev::{capable_sys_admin, seek_position, CharDevices, FileOps, UserSource};
 use page_block::{Interface, PageBlock};
 
 module! {
@@ -220,14 +220,16 @@ impl FileOps for PageAllocDevice {
         Ok(n)
     }
 
-    fn write(&self, _pos: &mut i64, input: &mut UserSliceReader) -> Result<usize> {
+    fn write(&self, _pos: &mut i64, input: &mut UserSource) -> Result<usize> {
         let len = input.len();
         let mut buf = [0u8; MAX_COMMAND];
         if len > MAX_COMMAND {
             pr_err!("command too long: {len} bytes, at most {MAX_COMMAND}\n");
             return Err(EINVAL);
         }
-        input.read_slice(&mut buf[..len])?;
+        if input.fill(&mut buf[..len])? != len {
+            return Err(EFAULT);
+        }
         let text = core::str::from_utf8(&buf[..len]).unwrap_or("");
         let Some(command) = parse(text) else {
             pr_err!("malformed command: {:?}\n", text.trim_end());

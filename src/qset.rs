@@ -12,7 +12,9 @@
 //! every line of list, read, write and trim logic.
 
 use core::ptr::NonNull;
+use kernel::alloc::flags::GFP_KERNEL_ACCOUNT;
 use kernel::alloc::{KVVec, KVec};
+use kernel::bindings;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 
@@ -48,6 +50,11 @@ pub(crate) unsafe trait Quantum: Sized + Send {
         unsafe { core::slice::from_raw_parts_mut(self.addr().as_ptr(), PAGE_SIZE << self.order()) }
     }
 }
+
+/// The flags of every allocation for data: charged to the writer's memory cgroup; no
+/// warning and no OOM killer on failure (`__GFP_NORETRY`), which is the writer's `ENOMEM`.
+pub(crate) const DATA_GFP: bindings::gfp_t =
+    bindings::GFP_KERNEL_ACCOUNT | bindings::__GFP_NOWARN | (1 << bindings::___GFP_NORETRY_BIT);
 
 /// The shape of a device's list: quantum size and slots per set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,7 +113,7 @@ struct QuantumSet<Q> {
 
 impl<Q: Quantum> QuantumSet<Q> {
     fn new(qset: usize) -> Result<Self> {
-        let mut slots = KVec::with_capacity(qset, GFP_KERNEL)?;
+        let mut slots = KVec::with_capacity(qset, GFP_KERNEL_ACCOUNT)?;
         for _ in 0..qset {
             // Cannot fail: the capacity was reserved above.
             slots.push_within_capacity(None).map_err(|_| ENOMEM)?;
@@ -126,6 +133,14 @@ fn sink_zeros(mut n: usize, sink: &mut impl FnMut(&[u8]) -> Result) -> Result {
         n -= k;
     }
     Ok(())
+}
+
+/// A fill of no bytes is the fault that stopped it.
+fn filled(result: Result<usize>) -> Result<usize> {
+    match result {
+        Ok(0) => Err(EFAULT),
+        other => other,
+    }
 }
 
 /// A device's data: the list of quantum sets and the size written so far.
@@ -217,14 +232,16 @@ impl<Q: Quantum> QsetList<Q> {
     }
 
     /// Copies `len` bytes from `source` to `pos`, allocating missing quanta, and returns the
-    /// number of bytes written. `source` fills each piece it is given in full or fails. A
-    /// failure (from `source` or an allocation) ends the write: it is returned if nothing
-    /// was written, else the count so far is; the data written before stays.
+    /// number of bytes written. `source` fills each piece it is given and returns how many
+    /// bytes it filled, from the front: fewer means it hit a fault, and the write ends there.
+    /// A failure (from `source` or an allocation) is returned if nothing was written, else
+    /// the count so far is; the data written before stays, and no byte is counted that was
+    /// not copied.
     pub(crate) fn write(
         &mut self,
         pos: u64,
         len: usize,
-        mut source: impl FnMut(&mut [u8]) -> Result,
+        mut source: impl FnMut(&mut [u8]) -> Result<usize>,
     ) -> Result<usize> {
         let end = pos.checked_add(len as u64).ok_or(EFBIG)?;
         if end > i64::MAX as u64 {
@@ -237,9 +254,12 @@ impl<Q: Quantum> QsetList<Q> {
             let (set, slot, offset) = self.geometry.locate(at);
             let n = (quantum - offset).min(len - done);
             match self.write_piece(set, slot, offset, n, &mut source) {
-                Ok(()) => {
-                    done += n;
-                    self.size = self.size.max(at + n as u64);
+                Ok(filled) => {
+                    done += filled;
+                    self.size = self.size.max(at + filled as u64);
+                    if filled < n {
+                        break;
+                    }
                 }
                 Err(e) if done == 0 => return Err(e),
                 Err(_) => break,
@@ -248,18 +268,20 @@ impl<Q: Quantum> QsetList<Q> {
         Ok(done)
     }
 
-    /// Writes `n` bytes at `offset` of one quantum, which the piece does not cross.
+    /// Writes up to `n` bytes at `offset` of one quantum, which the piece does not cross, and
+    /// returns how many `source` filled (at least one).
     fn write_piece(
         &mut self,
         set: u64,
         slot: usize,
         offset: usize,
         n: usize,
-        source: &mut impl FnMut(&mut [u8]) -> Result,
-    ) -> Result {
+        source: &mut impl FnMut(&mut [u8]) -> Result<usize>,
+    ) -> Result<usize> {
         let set = usize::try_from(set).map_err(|_| EFBIG)?;
         if set >= self.sets.len() {
-            self.sets.reserve(set + 1 - self.sets.len(), GFP_KERNEL)?;
+            self.sets
+                .reserve(set + 1 - self.sets.len(), GFP_KERNEL_ACCOUNT)?;
             while self.sets.len() <= set {
                 let new = QuantumSet::new(self.geometry.qset())?;
                 // Cannot fail: the capacity was reserved above.
@@ -268,16 +290,17 @@ impl<Q: Quantum> QsetList<Q> {
         }
         let slot = &mut self.sets[set].slots[slot];
         if let Some(q) = slot {
-            return source(&mut q.bytes_mut()[offset..offset + n]);
+            return filled(source(&mut q.bytes_mut()[offset..offset + n]));
         }
-        // A new quantum: only the bytes this piece does not cover are zeroed.
+        // A new quantum: only the bytes the copy did not cover are zeroed. If it copied
+        // nothing, the quantum goes back (dropped here).
         let mut q = Q::alloc(self.geometry.order())?;
         let bytes = q.bytes_mut();
-        source(&mut bytes[offset..offset + n])?;
+        let k = filled(source(&mut bytes[offset..offset + n]))?;
         bytes[..offset].fill(0);
-        bytes[offset + n..].fill(0);
+        bytes[offset + k..].fill(0);
         *slot = Some(q);
         self.quanta += 1;
-        Ok(())
+        Ok(k)
     }
 }

@@ -30,7 +30,7 @@ mod tests {
         list.write(pos, data.len(), |buf| {
             buf.copy_from_slice(&data[at..at + buf.len()]);
             at += buf.len();
-            Ok(())
+            Ok(buf.len())
         })
     }
 
@@ -128,7 +128,7 @@ mod tests {
                 return Err(EFAULT);
             }
             buf.fill(0xab);
-            Ok(())
+            Ok(buf.len())
         });
         assert_eq!(n, Ok(PAGE_SIZE));
         assert_eq!(list.size(), PAGE_SIZE as u64);
@@ -136,6 +136,32 @@ mod tests {
         assert_eq!(list.quanta(), 1);
         // Nothing written at all: the error itself.
         assert_eq!(list.write(0, 10, |_| Err(EFAULT)), Err(EFAULT));
+        assert_eq!(list.write(0, 10, |_| Ok(0)), Err(EFAULT));
+    }
+
+    #[test]
+    fn partial_copy_counts_only_what_was_copied() {
+        let mut list = QsetList::<Q>::new(geometry(0, 2));
+        let mut calls = 0;
+        // The second piece is copied halfway, as when the user buffer ends in a hole.
+        let n = list.write(10, 3 * PAGE_SIZE, |buf| {
+            calls += 1;
+            let k = if calls == 2 { buf.len() / 2 } else { buf.len() };
+            buf[..k].fill(0xcd);
+            Ok(k)
+        });
+        let want = PAGE_SIZE - 10 + PAGE_SIZE / 2;
+        assert_eq!(n, Ok(want));
+        assert_eq!(list.size(), 10 + want as u64);
+        assert_eq!(list.quanta(), 2);
+        let back = read_all(&list, 0, 2 * PAGE_SIZE);
+        assert_eq!(back.len(), 10 + want);
+        assert!(back[..10].iter().all(|&b| b == 0));
+        assert!(back[10..].iter().all(|&b| b == 0xcd));
+        // The uncopied half of the new quantum is zeros, seen once a later write passes it.
+        assert_eq!(write_all(&mut list, 2 * PAGE_SIZE as u64, b"z"), Ok(1));
+        let tail = read_all(&list, 10 + want as u64, PAGE_SIZE / 2);
+        assert!(tail.iter().all(|&b| b == 0));
     }
 
     #[test]

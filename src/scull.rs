@@ -3,7 +3,7 @@
 //! A scull device over the quantum-set store: the file semantics of LDD3's scull, shared
 //! by scullp and scullv, which differ only in their [`Quantum`] type and names.
 
-use crate::chrdev::{seek_position, CharDevices, FileOps};
+use crate::chrdev::{seek_position, CharDevices, FileOps, UserSource};
 use crate::ioctl::Settings;
 use crate::qset::{Geometry, QsetList, Quantum, MAX_QSET};
 use core::fmt;
@@ -12,7 +12,7 @@ use kernel::debugfs;
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
-use kernel::uaccess::{UserSliceReader, UserSliceWriter};
+use kernel::uaccess::UserSliceWriter;
 
 /// The largest number of minors a module registers.
 pub(crate) const MAX_DEVS: u32 = 256;
@@ -29,6 +29,8 @@ pub(crate) struct Params {
     pub(crate) order: u32,
     /// Quanta per quantum set.
     pub(crate) qset: u32,
+    /// Most bytes a device holds, in MiB; 0 for no limit.
+    pub(crate) limit_mib: u32,
 }
 
 /// One scull device (one minor).
@@ -37,13 +39,16 @@ pub(crate) struct ScullDevice<Q: Quantum> {
     #[pin]
     data: Mutex<QsetList<Q>>,
     settings: Arc<Settings<Q>>,
+    /// Writes end here (`ENOSPC`); 0 for no limit.
+    limit: u64,
 }
 
 impl<Q: Quantum> ScullDevice<Q> {
-    fn new(settings: Arc<Settings<Q>>) -> impl PinInit<Self> {
+    fn new(settings: Arc<Settings<Q>>, limit: u64) -> impl PinInit<Self> {
         pin_init!(Self {
             data <- new_mutex!(QsetList::new(settings.next())),
             settings,
+            limit,
         })
     }
 }
@@ -66,10 +71,20 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
         Ok(n)
     }
 
-    fn write(&self, pos: &mut i64, input: &mut UserSliceReader) -> Result<usize> {
+    fn write(&self, pos: &mut i64, input: &mut UserSource) -> Result<usize> {
         let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
+        let mut len = input.len();
+        if self.limit != 0 {
+            // A short write up to the limit, then ENOSPC, as on a full disk.
+            let room = self
+                .limit
+                .checked_sub(start)
+                .filter(|&r| r > 0)
+                .ok_or(ENOSPC)?;
+            len = len.min(room.try_into().unwrap_or(usize::MAX));
+        }
         let mut data = self.data.lock();
-        let n = data.write(start, input.len(), |buf| input.read_slice(buf))?;
+        let n = data.write(start, len, |buf| input.fill(buf))?;
         *pos += n as i64;
         Ok(n)
     }
@@ -129,7 +144,8 @@ pub(crate) fn register<Q: Quantum + 'static>(
     let mut devices = KVec::with_capacity(params.devs as usize, GFP_KERNEL)?;
     let mut dumped = KVec::with_capacity(params.devs as usize, GFP_KERNEL)?;
     for _ in 0..params.devs {
-        let dev = Arc::pin_init(ScullDevice::new(settings.clone()), GFP_KERNEL)?;
+        let limit = u64::from(params.limit_mib) << 20;
+        let dev = Arc::pin_init(ScullDevice::new(settings.clone(), limit), GFP_KERNEL)?;
         dumped.push(dev.clone(), GFP_KERNEL)?;
         devices.push(dev, GFP_KERNEL)?;
     }
@@ -144,12 +160,13 @@ pub(crate) fn register<Q: Quantum + 'static>(
     };
     let dump = KBox::pin_init(dir.read_only_file(c"mem", dump), GFP_KERNEL)?;
     pr_info!(
-        "major {}, {} devices, order {} ({}-byte quanta), qset {}\n",
+        "major {}, {} devices, order {} ({}-byte quanta), qset {}, limit {} MiB\n",
         devices.major(),
         params.devs,
         geometry.order(),
         geometry.quantum(),
-        geometry.qset()
+        geometry.qset(),
+        params.limit_mib
     );
     Ok(Scull {
         _dump: dump,

@@ -35,6 +35,10 @@ module! {
             default: 500,
             description: "Quanta per quantum set",
         },
+        scullp_limit_mib: u32 {
+            default: 256,
+            description: "Most MiB a device holds (writes past it get ENOSPC); 0: no limit",
+        },
     },
 }
 
@@ -49,6 +53,7 @@ impl kernel::Module for Scullp {
             devs: *module_parameters::scullp_devs.value(),
             order: *module_parameters::scullp_order.value(),
             qset: *module_parameters::scullp_qset.value(),
+            limit_mib: *module_parameters::scullp_limit_mib.value(),
         };
         let scull = scull::register(c"scullp", &params, module)?;
         Ok(Self { _scull: scull })

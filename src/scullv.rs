@@ -33,6 +33,10 @@ module! {
             default: 500,
             description: "Quanta per quantum set",
         },
+        scullv_limit_mib: u32 {
+            default: 256,
+            description: "Most MiB a device holds (writes past it get ENOSPC); 0: no limit",
+        },
     },
 }
 
@@ -47,6 +51,7 @@ impl kernel::Module for Scullv {
             devs: *module_parameters::scullv_devs.value(),
             order: *module_parameters::scullv_order.value(),
             qset: *module_parameters::scullv_qset.value(),
+            limit_mib: *module_parameters::scullv_limit_mib.value(),
         };
         let scull = scull::register(c"scullv", &params, module)?;
         Ok(Self { _scull: scull })

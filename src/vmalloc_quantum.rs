@@ -2,12 +2,11 @@
 
 //! scullv's quanta: virtually contiguous blocks from `vmalloc`.
 
-use crate::qset::Quantum;
+use crate::qset::{Quantum, DATA_GFP};
 use core::alloc::Layout;
 use core::ptr::NonNull;
 use kernel::alloc::allocator::Vmalloc;
-use kernel::alloc::flags::{__GFP_NOWARN, GFP_KERNEL_ACCOUNT};
-use kernel::alloc::{Allocator, NumaNode};
+use kernel::alloc::Allocator;
 use kernel::bindings;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
@@ -40,10 +39,19 @@ unsafe impl Quantum for VmallocQuantum {
         if order > Self::MAX_ORDER {
             return Err(EINVAL);
         }
-        let flags = GFP_KERNEL_ACCOUNT | __GFP_NOWARN;
-        let block = Vmalloc::alloc(layout(order), flags, NumaNode::NO_NODE)?;
+        // Not `Vmalloc::alloc`: the kernel crate's flags cannot say `__GFP_NORETRY`.
+        // SAFETY: A null pointer asks for a new allocation; size and alignment are valid.
+        let addr = unsafe {
+            bindings::vrealloc_node_align(
+                core::ptr::null(),
+                PAGE_SIZE << order,
+                PAGE_SIZE,
+                DATA_GFP,
+                bindings::NUMA_NO_NODE,
+            )
+        };
         Ok(Self {
-            addr: block.cast(),
+            addr: NonNull::new(addr.cast()).ok_or(ENOMEM)?,
             order,
         })
     }

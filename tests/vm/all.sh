@@ -10,3 +10,13 @@ rmmod scullp
 sh /tests/scull-suite.sh scullp 0
 sh /tests/scull-suite.sh scullv 4
 sh /tests/pagealloc.sh
+sh /tests/robust.sh
+if [ "$scullkind" = debug ]; then
+	sh /tests/faults.sh
+	# kmemleak: two scans, as its documentation advises; any report fails the run.
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+	echo "kmemleak: scan done"
+fi

@@ -18,7 +18,7 @@ expect_eq "$m: echo/cat round trip" "$(cat $dev)" hello
 expect_eq "$m: data stays across opens" "$(cat $dev)" hello
 expect_eq "$m: load line in dmesg" \
 	"$(dmesg | grep "$m: major" | tail -1 | sed 's/.*\] //; s/major [0-9]*/major N/')" \
-	"$m: major N, 4 devices, order $order0 ($quantum-byte quanta), qset 500"
+	"$m: major N, 4 devices, order $order0 ($quantum-byte quanta), qset 500, limit 256 MiB"
 
 # --- tens of MiB of random data at the default order ---
 dd if=/dev/urandom of=/tmp/rand bs=1M count=40 2>/dev/null

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Checks of a scull device that need more than a shell: seeks, holes, truncation.
-//! Prints one `TEST PASS: ...` or `TEST FAIL: ...` line per check.
-//! Usage: scull-check seek DEVICE
+//! Checks of a scull device that need more than a shell. Prints one `TEST PASS: ...` or
+//! `TEST FAIL: ...` line per check.
+//!   scull-check seek DEVICE          seeks, holes, full-size transfers, truncation
+//!   scull-check limits DEVICE BYTES  bad user pointers, huge offsets, the size limit
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::AsRawFd;
 use std::process::ExitCode;
 
 use scull_user::Report;
@@ -98,16 +100,153 @@ fn seek_checks(dev: &str, r: &mut Report) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A raw read or write through libc, so that bad buffers reach the driver.
+fn raw(f: &File, write: bool, buf: usize, len: usize) -> Result<usize, i32> {
+    // SAFETY: The kernel checks the buffer; a bad one is an error, never touched here.
+    let n = unsafe {
+        if write {
+            libc::write(f.as_raw_fd(), buf as *const libc::c_void, len)
+        } else {
+            libc::read(f.as_raw_fd(), buf as *mut libc::c_void, len)
+        }
+    };
+    if n < 0 {
+        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+    } else {
+        Ok(n as usize)
+    }
+}
+
+fn size_of(f: &mut File) -> std::io::Result<u64> {
+    let pos = f.stream_position()?;
+    let size = f.seek(SeekFrom::End(0))?;
+    f.seek(SeekFrom::Start(pos))?;
+    Ok(size)
+}
+
+fn limit_checks(dev: &str, limit: u64, r: &mut Report) -> std::io::Result<()> {
+    OpenOptions::new().write(true).open(dev)?;
+    let mut f = OpenOptions::new().read(true).write(true).open(dev)?;
+    f.write_all(&[7u8; 1000])?;
+    f.seek(SeekFrom::Start(0))?;
+    let kernel = 0xffff_ffff_8100_0000usize;
+    let efault = Err(libc::EFAULT);
+    for (name, write, buf) in [
+        ("read into NULL", false, 0),
+        ("read into a kernel address", false, kernel),
+        ("read into an unmapped address", false, 4096),
+        ("write from NULL", true, 0),
+        ("write from a kernel address", true, kernel),
+        ("write from an unmapped address", true, 4096),
+    ] {
+        let res = raw(&f, write, buf, 100);
+        r.check(&format!("{name} is EFAULT"), res == efault, res);
+    }
+    r.check("bad buffers changed nothing", size_of(&mut f)? == 1000, ());
+    r.check(
+        "position unchanged by EFAULT",
+        f.stream_position()? == 0,
+        (),
+    );
+
+    // A buffer whose second page is unmapped: what is reported written is there, whole.
+    // SAFETY: Maps two fresh anonymous pages and unmaps the second; only the first is used.
+    let page = unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            8192,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        assert!(p != libc::MAP_FAILED);
+        libc::munmap(p.cast::<u8>().add(4096).cast(), 4096);
+        std::slice::from_raw_parts_mut(p.cast::<u8>(), 4096)
+    };
+    page.fill(0x42);
+    let res = raw(&f, true, page.as_ptr() as usize, 8192);
+    let size = size_of(&mut f)?;
+    let ok = match res {
+        Ok(n) => {
+            n < 8192 && size == 1000.max(n as u64) && {
+                let mut back = vec![0u8; n];
+                f.seek(SeekFrom::Start(0))?;
+                f.read_exact(&mut back)?;
+                back.iter().all(|&b| b == 0x42)
+            }
+        }
+        Err(e) => e == libc::EFAULT && size == 1000,
+    };
+    r.check(
+        "half-bad buffer: short write or EFAULT, and no byte lost",
+        ok,
+        (res, size),
+    );
+
+    // Offsets at the edges.
+    let top = i64::MAX as u64;
+    let mut buf = [0u8; 10];
+    let near = f.seek(SeekFrom::Start(top - 100))?;
+    r.check("seek near the largest loff_t", near == top - 100, near);
+    r.check("read there returns 0", f.read(&mut buf)? == 0, ());
+    let res = raw(&f, true, buf.as_ptr() as usize, 10);
+    let want = if limit == 0 {
+        libc::EFBIG
+    } else {
+        libc::ENOSPC
+    };
+    r.check(
+        "write there is ENOSPC (limit) or EFBIG (none)",
+        res == Err(want),
+        res,
+    );
+    let at = f.seek(SeekFrom::Start(top))?;
+    r.check("seek to the largest loff_t", at == top, at);
+    let res = raw(&f, false, buf.as_mut_ptr() as usize, 10);
+    r.check(
+        "read at the largest loff_t is EINVAL (the VFS's check)",
+        res == Err(libc::EINVAL),
+        res,
+    );
+    let e = f
+        .seek(SeekFrom::Current(1))
+        .err()
+        .and_then(|e| e.raw_os_error());
+    r.check(
+        "SEEK_CUR past the largest loff_t is EINVAL",
+        e == Some(libc::EINVAL),
+        e,
+    );
+    if limit != 0 {
+        f.seek(SeekFrom::Start(limit - 10))?;
+        let n = f.write(&[1u8; 100])?;
+        r.check("write across the limit is short, up to it", n == 10, n);
+        let res = raw(&f, true, buf.as_ptr() as usize, 10);
+        r.check(
+            "write at the limit is ENOSPC",
+            res == Err(libc::ENOSPC),
+            res,
+        );
+        r.check("size is the limit", size_of(&mut f)? == limit, ());
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() != 3 || args[1] != "seek" {
-        eprintln!("usage: scull-check seek DEVICE");
+    let (Some(cmd), Some(dev)) = (args.get(1), args.get(2)) else {
+        eprintln!("usage: scull-check seek DEVICE | limits DEVICE BYTES");
         return ExitCode::from(2);
-    }
-    let dev = &args[2];
+    };
     let mut r = Report::new(&format!("{dev}:"));
-    if let Err(e) = seek_checks(dev, &mut r) {
-        r.check("seek checks ran", false, e);
+    let result = match (cmd.as_str(), args.get(3).and_then(|s| s.parse().ok())) {
+        ("seek", _) => seek_checks(dev, &mut r),
+        ("limits", Some(limit)) => limit_checks(dev, limit, &mut r),
+        _ => return ExitCode::from(2),
+    };
+    if let Err(e) = result {
+        r.check(&format!("{cmd} checks ran"), false, e);
     }
     r.exit_code()
 }

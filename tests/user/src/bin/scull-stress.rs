@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Load and fault tests of the scull devices.
+//!   scull-stress mix SECONDS DEVICE...   writers, readers, seekers, truncating opens and
+//!                                        ioctls on every device at once; each record a
+//!                                        reader or the final check sees is whole or absent
+//!   scull-stress fill DEVICE             writes until an error and exits with its errno,
+//!                                        printing nothing (in a full memory cgroup, even
+//!                                        a message would need memory)
+//!   scull-stress fault DEVICE MIB        writes MIB with this task's allocations failing
+//!                                        (fail_page_alloc/failslab set up by the caller);
+//!                                        only successes and ENOMEM; what was reported
+//!                                        written reads back identical
+
+use scull_user::ioctl;
+use scull_user::Report;
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileExt;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Records straddle quanta (not a divisor of any quantum size).
+const RECORD: usize = 5000;
+const SLOTS: u64 = 400;
+const WRITERS_PER_DEVICE: u64 = 2;
+
+/// A small deterministic generator (xorshift), one per thread.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// The record a writer puts in `slot` at generation `gen`: a header, then bytes derived
+/// from all three, so that a torn or misplaced record cannot pass for a whole one.
+fn record(slot: u64, gen: u64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(RECORD);
+    v.extend_from_slice(&slot.to_le_bytes());
+    v.extend_from_slice(&gen.to_le_bytes());
+    let mut x = slot.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ gen;
+    while v.len() < RECORD {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        v.push((x >> 56) as u8);
+    }
+    v
+}
+
+/// Whether `bytes` (the record at `slot`) is whole: all zeros (absent) or a valid record.
+fn whole(slot: u64, bytes: &[u8]) -> bool {
+    if bytes.iter().all(|&b| b == 0) {
+        return true;
+    }
+    let gen = u64::from_le_bytes(bytes[8..16].try_into().unwrap());
+    bytes == record(slot, gen).as_slice()
+}
+
+fn open_rw(path: &str) -> std::io::Result<File> {
+    OpenOptions::new().read(true).write(true).open(path)
+}
+
+struct Counts {
+    writes: AtomicU64,
+    reads: AtomicU64,
+    seeks: AtomicU64,
+    truncations: AtomicU64,
+    ioctls: AtomicU64,
+    torn: AtomicU64,
+    errors: AtomicU64,
+}
+
+fn mix(seconds: u64, devices: &[String], r: &mut Report) {
+    let stop = AtomicBool::new(false);
+    let c = Counts {
+        writes: AtomicU64::new(0),
+        reads: AtomicU64::new(0),
+        seeks: AtomicU64::new(0),
+        truncations: AtomicU64::new(0),
+        ioctls: AtomicU64::new(0),
+        torn: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+    };
+    let err = |c: &Counts, what: &str, e: &dyn std::fmt::Debug| {
+        eprintln!("stress: {what}: {e:?}");
+        c.errors.fetch_add(1, Ordering::Relaxed);
+    };
+    std::thread::scope(|s| {
+        for (d, dev) in devices.iter().enumerate() {
+            let (stop, c) = (&stop, &c);
+            for w in 0..WRITERS_PER_DEVICE {
+                s.spawn(move || {
+                    let f = open_rw(dev).unwrap();
+                    let mut rng = Rng(0x1234 + w + 17 * d as u64);
+                    let mut gen = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        // Writers own interleaved slots: writes never overlap.
+                        let slot = rng.below(SLOTS / WRITERS_PER_DEVICE) * WRITERS_PER_DEVICE + w;
+                        gen += 1;
+                        match f.write_at(&record(slot, gen), slot * RECORD as u64) {
+                            Ok(RECORD) => c.writes.fetch_add(1, Ordering::Relaxed),
+                            other => {
+                                err(c, "write", &other);
+                                0
+                            }
+                        };
+                    }
+                });
+            }
+            s.spawn(move || {
+                let f = open_rw(dev).unwrap();
+                let mut rng = Rng(0x777 + d as u64);
+                let mut buf = vec![0u8; 16 * RECORD];
+                while !stop.load(Ordering::Relaxed) {
+                    let first = rng.below(SLOTS - 16);
+                    match f.read_at(&mut buf, first * RECORD as u64) {
+                        Ok(n) => {
+                            c.reads.fetch_add(1, Ordering::Relaxed);
+                            for (i, rec) in buf[..n - n % RECORD].chunks(RECORD).enumerate() {
+                                if !whole(first + i as u64, rec) {
+                                    c.torn.fetch_add(1, Ordering::Relaxed);
+                                }
+                            }
+                        }
+                        Err(e) => err(c, "read", &e),
+                    }
+                }
+            });
+            s.spawn(move || {
+                let f = open_rw(dev).unwrap();
+                let mut rng = Rng(0x4242 + d as u64);
+                while !stop.load(Ordering::Relaxed) {
+                    let whence =
+                        [libc::SEEK_SET, libc::SEEK_CUR, libc::SEEK_END][rng.below(3) as usize];
+                    let off = rng.below(4 << 20) as i64 - (2 << 20);
+                    // SAFETY: lseek on an open descriptor.
+                    let res = unsafe { libc::lseek(f.as_raw_fd(), off, whence) };
+                    let errno = std::io::Error::last_os_error().raw_os_error();
+                    if res < 0 && errno != Some(libc::EINVAL) {
+                        err(c, "lseek", &errno);
+                    }
+                    c.seeks.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(150));
+                    match OpenOptions::new().write(true).open(dev) {
+                        Ok(_) => c.truncations.fetch_add(1, Ordering::Relaxed),
+                        Err(e) => {
+                            err(c, "truncating open", &e);
+                            0
+                        }
+                    };
+                }
+            });
+            s.spawn(move || {
+                let f = open_rw(dev).unwrap();
+                let mut rng = Rng(0x99 + d as u64);
+                while !stop.load(Ordering::Relaxed) {
+                    let (cmd, arg) = match rng.below(4) {
+                        0 => (ioctl::T_ORDER, rng.below(4)),
+                        1 => (ioctl::T_QSET, 1 + rng.below(50)),
+                        2 => (ioctl::Q_ORDER, 0),
+                        _ => (ioctl::Q_QSET, 0),
+                    };
+                    // SAFETY: These commands take their argument by value.
+                    let res = unsafe { libc::ioctl(f.as_raw_fd(), cmd as _, arg as libc::c_ulong) };
+                    if res < 0 {
+                        err(c, "ioctl", &std::io::Error::last_os_error());
+                    }
+                    c.ioctls.fetch_add(1, Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_secs(seconds));
+        stop.store(true, Ordering::Relaxed);
+    });
+
+    // The final content: every slot whole or absent.
+    let mut final_torn = 0;
+    for dev in devices {
+        let f = open_rw(dev).unwrap();
+        // SAFETY: RESET takes no argument.
+        unsafe { libc::ioctl(f.as_raw_fd(), ioctl::RESET as _, 0) };
+        let mut all = Vec::new();
+        File::open(dev).unwrap().read_to_end(&mut all).unwrap();
+        for (i, rec) in all.chunks(RECORD).enumerate() {
+            if rec.len() == RECORD && !whole(i as u64, rec) {
+                final_torn += 1;
+            }
+        }
+    }
+    let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    println!(
+        "stress: {seconds} s on {} devices: {} writes, {} reads, {} seeks, {} truncations, {} ioctls",
+        devices.len(),
+        get(&c.writes),
+        get(&c.reads),
+        get(&c.seeks),
+        get(&c.truncations),
+        get(&c.ioctls)
+    );
+    r.check(
+        "every call succeeded (or EINVAL for negative seeks)",
+        get(&c.errors) == 0,
+        get(&c.errors),
+    );
+    r.check(
+        "each thread kind made progress",
+        get(&c.writes) > 0
+            && get(&c.reads) > 0
+            && get(&c.truncations) > 0
+            && get(&c.ioctls) > 0
+            && get(&c.seeks) > 0,
+        (),
+    );
+    r.check(
+        "readers saw only whole or absent records",
+        get(&c.torn) == 0,
+        get(&c.torn),
+    );
+    r.check(
+        "final content: only whole or absent records",
+        final_torn == 0,
+        final_torn,
+    );
+}
+
+/// The byte at `pos` of the fault test's data.
+fn byte_at(pos: u64) -> u8 {
+    (pos.wrapping_mul(2654435761) >> 13) as u8 ^ (pos >> 20) as u8
+}
+
+fn set_make_it_fail(on: bool) -> std::io::Result<()> {
+    std::fs::write("/proc/thread-self/make-it-fail", if on { "1" } else { "0" })
+}
+
+fn fault(dev: &str, mib: u64, r: &mut Report) -> std::io::Result<()> {
+    const CHUNK: u64 = 64 << 10;
+    let total = mib << 20;
+    let data: Vec<u8> = (0..total).map(byte_at).collect();
+    OpenOptions::new().write(true).open(dev)?;
+    let f = open_rw(dev)?;
+    let (mut pos, mut calls, mut ok, mut short, mut enomem, mut other) = (0u64, 0, 0, 0, 0, 0);
+    set_make_it_fail(true)?;
+    while pos < total && calls < 100_000 {
+        calls += 1;
+        let end = (pos + CHUNK).min(total);
+        match f.write_at(&data[pos as usize..end as usize], pos) {
+            Ok(n) => {
+                ok += 1;
+                if (n as u64) < end - pos {
+                    short += 1;
+                }
+                pos += n as u64;
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENOMEM) => enomem += 1,
+            Err(e) => {
+                eprintln!("fault: unexpected {e}");
+                other += 1;
+            }
+        }
+    }
+    set_make_it_fail(false)?;
+    println!("fault: {dev}: {calls} writes: {ok} succeeded ({short} short), {enomem} ENOMEM, {other} other");
+    r.check(
+        "writes under fault injection: only successes and ENOMEM",
+        other == 0,
+        other,
+    );
+    r.check(
+        "some allocations failed (the injection took effect)",
+        enomem > 0 || short > 0,
+        enomem,
+    );
+    r.check(
+        "the whole data set was written in the end",
+        pos == total,
+        pos,
+    );
+    let mut back = Vec::new();
+    File::open(dev)?.read_to_end(&mut back)?;
+    r.check(
+        "what was reported written reads back identical",
+        back == data,
+        back.len(),
+    );
+    Ok(())
+}
+
+fn fill(dev: &str) -> ExitCode {
+    let buf = vec![0x33u8; 64 << 10];
+    let Ok(f) = OpenOptions::new().write(true).open(dev) else {
+        return ExitCode::from(255);
+    };
+    let mut pos = 0u64;
+    loop {
+        match f.write_at(&buf, pos) {
+            Ok(n) => pos += n as u64,
+            Err(e) => return ExitCode::from(e.raw_os_error().unwrap_or(255) as u8),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let mut r = Report::new("stress:");
+    match (args.get(1).map(String::as_str), args.get(2)) {
+        (Some("mix"), Some(secs)) if args.len() > 3 => match secs.parse() {
+            Ok(secs) => mix(secs, &args[3..], &mut r),
+            Err(_) => return ExitCode::from(2),
+        },
+        (Some("fill"), Some(dev)) => return fill(dev),
+        (Some("fault"), Some(dev)) => {
+            let Some(mib) = args.get(3).and_then(|m| m.parse().ok()) else {
+                return ExitCode::from(2);
+            };
+            r = Report::new(&format!("fault {dev}:"));
+            if let Err(e) = fault(dev, mib, &mut r) {
+                r.check("fault test ran", false, e);
+            }
+        }
+        _ => {
+            eprintln!("usage: scull-stress mix SECONDS DEVICE... | fault DEVICE MIB");
+            return ExitCode::from(2);
+        }
+    }
+    r.exit_code()
+}
