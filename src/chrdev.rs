@@ -13,6 +13,7 @@ use core::ptr;
 use kernel::bindings;
 use kernel::error::{from_err_ptr, to_result};
 use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
+use kernel::mm::virt::VmaNew;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::types::Opaque;
@@ -36,6 +37,18 @@ pub(crate) trait FileOps: Send + Sync + Sized + 'static {
     fn ioctl(&self, _cmd: u32, _arg: usize) -> Result<isize> {
         Err(ENOTTY)
     }
+
+    /// A new mapping of the file from page `pgoff`: inserts the pages it maps (pages it leaves
+    /// out raise SIGBUS when touched) and counts the mapping: `vma_close` will follow.
+    fn mmap(&self, _vma: &VmaNew, _pgoff: usize) -> Result {
+        Err(ENODEV)
+    }
+
+    /// A mapping of the device came into being: after `mmap`, or copied (fork, split).
+    fn vma_open(&self) {}
+
+    /// A mapping of the device went away.
+    fn vma_close(&self) {}
 }
 
 /// The user buffer of a write, read front to back. Unlike the kernel crate's
@@ -76,6 +89,7 @@ impl UserSource {
 #[repr(C)]
 struct Shared<T> {
     fops: bindings::file_operations,
+    vm_ops: bindings::vm_operations_struct,
     cdev: Opaque<bindings::cdev>,
     first: bindings::dev_t,
     devices: KVec<Arc<T>>,
@@ -144,11 +158,19 @@ impl<T: FileOps> CharDevices<T> {
             write: Some(write::<T>),
             llseek: Some(llseek::<T>),
             unlocked_ioctl: Some(ioctl::<T>),
+            mmap: Some(mmap::<T>),
+            ..pin_init::zeroed()
+        };
+        let vm_ops = bindings::vm_operations_struct {
+            open: Some(vma_open::<T>),
+            close: Some(vma_close::<T>),
+            fault: Some(vma_fault),
             ..pin_init::zeroed()
         };
         let shared = KBox::pin(
             Shared {
                 fops,
+                vm_ops,
                 cdev: Opaque::uninit(),
                 first,
                 devices,
@@ -369,4 +391,65 @@ unsafe extern "C" fn ioctl<T: FileOps>(
 pub(crate) fn capable_sys_admin() -> bool {
     // SAFETY: `capable` may be called from any task context with any capability number.
     unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as c_int) }
+}
+
+/// # Safety
+///
+/// Called by the mm core with a file opened by [`open`] and a vma being set up for it.
+unsafe extern "C" fn mmap<T: FileOps>(
+    file: *mut bindings::file,
+    vma: *mut bindings::vm_area_struct,
+) -> c_int {
+    // SAFETY: As in `open`, `f_op` leads to our `Shared<T>`; the file is live for the call.
+    let shared = unsafe { &*(*file).f_op.cast::<Shared<T>>() };
+    // SAFETY: Called on a file opened by `open`.
+    let dev = unsafe { device::<T>(file) };
+    // SAFETY: The vma is undergoing its initial setup for the duration of this call.
+    let (new, pgoff) = unsafe { (VmaNew::from_raw(vma), (*vma).vm_pgoff) };
+    if let Err(e) = dev.mmap(new, pgoff) {
+        return e.to_errno();
+    }
+    // SAFETY: Still in the initial setup: nothing else reads these fields yet. The device
+    // and the ops outlive the vma, which holds the file and so the module.
+    unsafe {
+        (*vma).vm_private_data = core::ptr::from_ref(dev).cast_mut().cast();
+        (*vma).vm_ops = &shared.vm_ops;
+    }
+    0
+}
+
+/// The device a vma maps.
+///
+/// # Safety
+///
+/// `vma` must be a live vma set up by [`mmap`] for this `T`.
+unsafe fn vma_device<'a, T: FileOps>(vma: *mut bindings::vm_area_struct) -> &'a T {
+    // SAFETY: `mmap` stored a pointer to the device, which outlives the vma (the vma holds
+    // the file, the file the module).
+    unsafe { &*(*vma).vm_private_data.cast::<T>() }
+}
+
+/// # Safety
+///
+/// Called by the mm core on a copy of a vma set up by [`mmap`].
+unsafe extern "C" fn vma_open<T: FileOps>(vma: *mut bindings::vm_area_struct) {
+    // SAFETY: The copy carries the original's private data.
+    unsafe { vma_device::<T>(vma) }.vma_open();
+}
+
+/// # Safety
+///
+/// Called by the mm core when a vma set up by [`mmap`] (or copied from one) goes away.
+unsafe extern "C" fn vma_close<T: FileOps>(vma: *mut bindings::vm_area_struct) {
+    // SAFETY: As in `vma_open`.
+    unsafe { vma_device::<T>(vma) }.vma_close();
+}
+
+/// Every page a mapping can show was inserted by `mmap`: a fault is past them.
+///
+/// # Safety
+///
+/// Called by the mm core; the argument is not used.
+unsafe extern "C" fn vma_fault(_vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
+    bindings::vm_fault_reason_VM_FAULT_SIGBUS as bindings::vm_fault_t
 }

@@ -3,18 +3,48 @@
 //! Blocks of `2^order` pages from the buddy allocator, through its two interfaces, each an
 //! owner that frees itself once, with its order.
 
+use crate::mm_helpers;
 use core::ffi::c_void;
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::prelude::*;
 
-// In src/pagealloc_shim.c. `struct page *` is passed as `void *`: the bindings' `page` is not
-// FFI-safe in Rust's eyes (it has a zero-sized member).
+// pagealloc's part of `mm_helpers.c`. `struct page *` is passed as `void *`: Rust deems the
+// bindings' `page` not FFI-safe (it has a zero-sized member).
 extern "C" {
-    fn pagealloc_page_to_pfn(page: *mut c_void) -> usize;
-    fn pagealloc_page_to_phys(page: *mut c_void) -> bindings::phys_addr_t;
-    fn pagealloc_page_address(page: *mut c_void) -> *mut c_void;
-    fn pagealloc_virt_to_page(addr: *const c_void) -> *mut c_void;
+    fn scull_page_to_pfn(page: *mut c_void) -> usize;
+    fn scull_page_to_phys(page: *mut c_void) -> bindings::phys_addr_t;
+    fn scull_page_address(page: *mut c_void) -> *mut c_void;
+}
+
+/// `page_to_pfn`.
+///
+/// # Safety
+///
+/// `page` must point to a valid `struct page`.
+unsafe fn page_to_pfn(page: *mut bindings::page) -> usize {
+    // SAFETY: The caller passes a valid page.
+    unsafe { scull_page_to_pfn(page.cast()) }
+}
+
+/// `page_to_phys`.
+///
+/// # Safety
+///
+/// `page` must point to a valid `struct page`.
+unsafe fn page_to_phys(page: *mut bindings::page) -> u64 {
+    // SAFETY: The caller passes a valid page.
+    unsafe { scull_page_to_phys(page.cast()) }
+}
+
+/// `page_address`: the direct-map address of a lowmem page.
+///
+/// # Safety
+///
+/// `page` must point to a valid `struct page`.
+unsafe fn page_address(page: *mut bindings::page) -> usize {
+    // SAFETY: The caller passes a valid page.
+    unsafe { scull_page_address(page.cast()) as usize }
 }
 
 /// Which interface a block came from.
@@ -72,7 +102,7 @@ impl PageBlock {
                     core::ptr::null_mut()
                 } else {
                     // SAFETY: `addr` is a direct-map address just returned by the allocator.
-                    unsafe { pagealloc_virt_to_page(addr as *const c_void).cast() }
+                    unsafe { mm_helpers::virt_to_page(addr) }
                 }
             }
         };
@@ -99,19 +129,19 @@ impl PageBlock {
     /// The page frame number of the first page.
     pub(crate) fn pfn(&self) -> usize {
         // SAFETY: `page` is a valid page (type invariant).
-        unsafe { pagealloc_page_to_pfn(self.page.as_ptr().cast()) }
+        unsafe { page_to_pfn(self.page.as_ptr()) }
     }
 
     /// The physical address of the first page.
     pub(crate) fn phys(&self) -> u64 {
         // SAFETY: `page` is a valid page (type invariant).
-        unsafe { pagealloc_page_to_phys(self.page.as_ptr().cast()) }
+        unsafe { page_to_phys(self.page.as_ptr()) }
     }
 
     /// The kernel virtual address of the block, in the direct map.
     pub(crate) fn virt(&self) -> usize {
         // SAFETY: `page` is a valid lowmem page (type invariant).
-        unsafe { pagealloc_page_address(self.page.as_ptr().cast()) as usize }
+        unsafe { page_address(self.page.as_ptr()) }
     }
 }
 

@@ -2,16 +2,21 @@
 
 //! scullp's quanta: blocks of `2^order` pages from `__get_free_pages`.
 
+use crate::mm_helpers::virt_to_page;
 use crate::qset::{Quantum, DATA_GFP};
 use core::ptr::NonNull;
 use kernel::bindings;
+use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 
-/// A block of `PAGE_SIZE << order` bytes from the page allocator.
+/// A block of `PAGE_SIZE << order` bytes from the page allocator, split into order-0 pages
+/// (`split_page`) so that each page has its own reference count and can be mapped into
+/// user space at any order, which the book's scullp could do only at order 0.
 ///
 /// # Invariants
 ///
-/// `addr` is the address `__get_free_pages` returned for `order`, not freed yet.
+/// `addr` is the address `__get_free_pages` returned for `order`; the block was split and
+/// none of its pages is freed yet.
 pub(crate) struct PageQuantum {
     addr: NonNull<u8>,
     order: u32,
@@ -21,7 +26,7 @@ pub(crate) struct PageQuantum {
 unsafe impl Send for PageQuantum {}
 
 // SAFETY: `addr` starts the `PAGE_SIZE << order` bytes allocated for `order`, owned by this
-// value until `drop` frees them (type invariant).
+// value until `drop` frees them (type invariant); `page` gives their pages.
 unsafe impl Quantum for PageQuantum {
     const MAX_ORDER: u32 = bindings::MAX_PAGE_ORDER;
 
@@ -33,6 +38,11 @@ unsafe impl Quantum for PageQuantum {
         // valid arguments.
         let addr = unsafe { bindings::get_free_pages_noprof(DATA_GFP, order) };
         let addr = NonNull::new(addr as *mut u8).ok_or(ENOMEM)?;
+        if order > 0 {
+            // SAFETY: The block was just allocated at `order`, not compound, and its first
+            // page is the page of its direct-map address.
+            unsafe { bindings::split_page(virt_to_page(addr.as_ptr() as usize), order) };
+        }
         Ok(Self { addr, order })
     }
 
@@ -43,12 +53,23 @@ unsafe impl Quantum for PageQuantum {
     fn order(&self) -> u32 {
         self.order
     }
+
+    fn page(&self, index: usize) -> NonNull<bindings::page> {
+        let addr = self.addr.as_ptr() as usize + (index << kernel::page::PAGE_SHIFT);
+        // SAFETY: `addr` is in the block, a direct-map range this value owns.
+        let page = unsafe { virt_to_page(addr) };
+        // The direct map always has a `struct page`.
+        NonNull::new(page).unwrap_or(NonNull::dangling())
+    }
 }
 
 impl Drop for PageQuantum {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the block came from `__get_free_pages` at this
-        // order and is freed here, once.
-        unsafe { bindings::free_pages(self.addr.as_ptr() as usize, self.order) };
+        let start = self.addr.as_ptr() as usize;
+        for addr in (start..start + (PAGE_SIZE << self.order)).step_by(PAGE_SIZE) {
+            // SAFETY: The block came from `__get_free_pages` and was split, so each of its
+            // pages is freed on its own, here, once.
+            unsafe { bindings::free_pages(addr, 0) };
+        }
     }
 }

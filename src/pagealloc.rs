@@ -14,6 +14,7 @@ use kernel::sync::{Arc, Mutex};
 use kernel::uaccess::UserSliceWriter;
 
 mod chrdev;
+mod mm_helpers;
 mod page_block;
 
 use chrdev::{capable_sys_admin, seek_position, CharDevices, FileOps, UserSource};

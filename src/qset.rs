@@ -37,6 +37,10 @@ pub(crate) unsafe trait Quantum: Sized + Send {
     /// The quantum's allocation order.
     fn order(&self) -> u32;
 
+    /// The `index`th page of the quantum: an order-0 page with its own reference count, which
+    /// can be inserted into a user mapping.
+    fn page(&self, index: usize) -> NonNull<bindings::page>;
+
     /// The quantum's bytes.
     fn bytes(&self) -> &[u8] {
         // SAFETY: By the trait's contract `addr()` starts `PAGE_SIZE << order()` bytes owned
@@ -196,6 +200,39 @@ impl<Q: Quantum> QsetList<Q> {
         self.geometry = geometry;
     }
 
+    /// The page holding byte `pos`, for a user mapping. A hole gets its quantum, zeroed, so
+    /// that the mapping and the device share that page from now on.
+    pub(crate) fn map_page(&mut self, pos: u64) -> Result<NonNull<bindings::page>> {
+        let (set, slot, offset) = self.geometry.locate(pos);
+        let set = usize::try_from(set).map_err(|_| EFBIG)?;
+        self.grow_to(set)?;
+        let slot = &mut self.sets[set].slots[slot];
+        let q = match slot {
+            Some(q) => q,
+            None => {
+                let mut q = Q::alloc(self.geometry.order())?;
+                q.bytes_mut().fill(0);
+                self.quanta += 1;
+                slot.insert(q)
+            }
+        };
+        Ok(q.page(offset >> kernel::page::PAGE_SHIFT))
+    }
+
+    /// Makes sure set `set` exists.
+    fn grow_to(&mut self, set: usize) -> Result {
+        if set >= self.sets.len() {
+            self.sets
+                .reserve(set + 1 - self.sets.len(), GFP_KERNEL_ACCOUNT)?;
+            while self.sets.len() <= set {
+                let new = QuantumSet::new(self.geometry.qset())?;
+                // Cannot fail: the capacity was reserved above.
+                self.sets.push_within_capacity(new).map_err(|_| ENOMEM)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Copies up to `len` bytes from `pos` into `sink`, a piece at a time, and returns the
     /// number of bytes copied. Stops at the end of the data. An error from `sink` ends the
     /// copy: it is returned if nothing was copied, else the count so far is.
@@ -279,15 +316,7 @@ impl<Q: Quantum> QsetList<Q> {
         source: &mut impl FnMut(&mut [u8]) -> Result<usize>,
     ) -> Result<usize> {
         let set = usize::try_from(set).map_err(|_| EFBIG)?;
-        if set >= self.sets.len() {
-            self.sets
-                .reserve(set + 1 - self.sets.len(), GFP_KERNEL_ACCOUNT)?;
-            while self.sets.len() <= set {
-                let new = QuantumSet::new(self.geometry.qset())?;
-                // Cannot fail: the capacity was reserved above.
-                self.sets.push_within_capacity(new).map_err(|_| ENOMEM)?;
-            }
-        }
+        self.grow_to(set)?;
         let slot = &mut self.sets[set].slots[slot];
         if let Some(q) = slot {
             return filled(source(&mut q.bytes_mut()[offset..offset + n]));

@@ -9,8 +9,11 @@ use crate::qset::{Geometry, QsetList, Quantum, MAX_QSET};
 use core::fmt;
 use kernel::bindings;
 use kernel::debugfs;
+use kernel::mm::virt::VmaNew;
 use kernel::new_mutex;
+use kernel::page::{BorrowedPage, PAGE_SIZE};
 use kernel::prelude::*;
+use kernel::sync::atomic::{Atomic, Relaxed};
 use kernel::sync::{Arc, Mutex};
 use kernel::uaccess::UserSliceWriter;
 
@@ -41,6 +44,8 @@ pub(crate) struct ScullDevice<Q: Quantum> {
     settings: Arc<Settings<Q>>,
     /// Writes end here (`ENOSPC`); 0 for no limit.
     limit: u64,
+    /// User mappings of the device: while there is one, truncation is refused.
+    maps: Atomic<usize>,
 }
 
 impl<Q: Quantum> ScullDevice<Q> {
@@ -49,6 +54,7 @@ impl<Q: Quantum> ScullDevice<Q> {
             data <- new_mutex!(QsetList::new(settings.next())),
             settings,
             limit,
+            maps: Atomic::new(0),
         })
     }
 }
@@ -58,6 +64,10 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
         if flags & bindings::O_ACCMODE == bindings::O_WRONLY {
             // Lock order: the device's data, then the module's settings.
             let mut data = self.data.lock();
+            // The pages under a mapping stay until it goes (`mmap` counts under this lock).
+            if self.maps.load(Relaxed) != 0 {
+                return Err(EBUSY);
+            }
             data.trim(self.settings.next());
         }
         Ok(())
@@ -95,6 +105,38 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
 
     fn ioctl(&self, cmd: u32, arg: usize) -> Result<isize> {
         self.settings.ioctl(cmd, arg)
+    }
+
+    fn mmap(&self, vma: &VmaNew, pgoff: usize) -> Result {
+        // The mm core calls this under the mmap lock, and read/write fault on user memory
+        // while holding the data lock: waiting for it here could deadlock, so a busy device
+        // is EAGAIN.
+        let mut data = self.data.try_lock().ok_or(EAGAIN)?;
+        let start = (pgoff as u64).checked_mul(PAGE_SIZE as u64).ok_or(EINVAL)?;
+        // The mapping shows the device as it is now; pages past its end raise SIGBUS.
+        let end = data.size().min(start + (vma.end() - vma.start()) as u64);
+        vma.set_dontexpand();
+        let mixed = vma.set_mixedmap();
+        let mut pos = start;
+        while pos < end {
+            let page = data.map_page(pos)?;
+            // SAFETY: The page belongs to a quantum of `data`, which keeps it while any
+            // mapping exists: truncation is refused until `vma_close` brings `maps` to 0.
+            let page = unsafe { BorrowedPage::from_raw(page) };
+            mixed.vm_insert_page(vma.start() + (pos - start) as usize, &page)?;
+            pos += PAGE_SIZE as u64;
+        }
+        // Counted under the data lock, with the first page in place (see `open`).
+        self.maps.add(1, Relaxed);
+        Ok(())
+    }
+
+    fn vma_open(&self) {
+        self.maps.add(1, Relaxed);
+    }
+
+    fn vma_close(&self) {
+        self.maps.fetch_sub(1, Relaxed);
     }
 }
 

@@ -6,6 +6,7 @@ use kernel::prelude::*;
 
 mod chrdev;
 mod ioctl;
+mod mm_helpers;
 mod page_quantum;
 mod qset;
 #[cfg(CONFIG_KUNIT)]

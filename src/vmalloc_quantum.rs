@@ -63,6 +63,14 @@ unsafe impl Quantum for VmallocQuantum {
     fn order(&self) -> u32 {
         self.order
     }
+
+    fn page(&self, index: usize) -> NonNull<bindings::page> {
+        let addr = self.addr.as_ptr() as usize + (index << kernel::page::PAGE_SHIFT);
+        // SAFETY: `addr` is in the block, a vmalloc range this value owns.
+        let page = unsafe { bindings::vmalloc_to_page(addr as *const core::ffi::c_void) };
+        // Every page of a live vmalloc block is mapped.
+        NonNull::new(page).unwrap_or(NonNull::dangling())
+    }
 }
 
 impl Drop for VmallocQuantum {

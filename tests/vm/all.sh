@@ -10,6 +10,7 @@ rmmod scullp
 sh /tests/scull-suite.sh scullp 0
 sh /tests/scull-suite.sh scullv 4
 sh /tests/pagealloc.sh
+sh /tests/mmap.sh
 sh /tests/robust.sh
 if [ "$scullkind" = debug ]; then
 	sh /tests/faults.sh

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Checks mmap of a scull device: the mapping shows what read() shows (holes as zeros),
+//! writes through a shared mapping land in the device, truncation and rmmod are refused while
+//! mapped, and a page past the end raises SIGBUS.
+//! Usage: scull-mmap DEVICE MODULE QUANTUM_BYTES
+
+use scull_user::Report;
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileExt;
+use std::process::ExitCode;
+
+const PAGE: usize = 4096;
+
+struct Mapping {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Mapping {
+    fn new(f: &File, len: usize, offset: usize, prot: i32) -> Result<Self, i32> {
+        // SAFETY: A fresh shared mapping of the device; the kernel validates the arguments.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                prot,
+                libc::MAP_SHARED,
+                f.as_raw_fd(),
+                offset as libc::off_t,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+        }
+        Ok(Mapping { ptr: p.cast(), len })
+    }
+
+    /// The first `n` bytes, which must be within the device's size.
+    fn bytes(&self, n: usize) -> &[u8] {
+        assert!(n <= self.len);
+        // SAFETY: The first `n` bytes are mapped pages of the device, alive while `self` is.
+        unsafe { std::slice::from_raw_parts(self.ptr, n) }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: Unmaps what `new` mapped.
+        unsafe { libc::munmap(self.ptr.cast(), self.len) };
+    }
+}
+
+fn read_all(dev: &str) -> Vec<u8> {
+    let mut v = Vec::new();
+    File::open(dev)
+        .and_then(|mut f| f.read_to_end(&mut v))
+        .map(|_| v)
+        .unwrap_or_default()
+}
+
+/// Runs `touch` in a child and says whether SIGBUS ended it.
+fn sigbus_in_child(touch: impl FnOnce()) -> bool {
+    // SAFETY: fork in a single-threaded program; the child only reads memory and exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        touch();
+        // SAFETY: Ends the child.
+        unsafe { libc::_exit(0) };
+    }
+    let mut status = 0;
+    // SAFETY: Waits for the child forked above.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGBUS
+}
+
+fn checks(dev: &str, module: &str, quantum: usize, r: &mut Report) -> std::io::Result<()> {
+    // Data, a hole of two whole quanta, data again: 4.5 quanta in all.
+    OpenOptions::new().write(true).open(dev)?;
+    let f = OpenOptions::new().read(true).write(true).open(dev)?;
+    let size = 4 * quantum + quantum / 2;
+    let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8 + 1).collect();
+    f.write_all_at(&data[..quantum + 100], 0)?;
+    f.write_all_at(&data[3 * quantum..], 3 * quantum as u64)?;
+    let want = read_all(dev);
+    r.check(
+        "device holds 4.5 quanta with a hole",
+        want.len() == size,
+        want.len(),
+    );
+
+    let len = size.div_ceil(PAGE) * PAGE;
+    match Mapping::new(&f, len, 0, libc::PROT_READ) {
+        Ok(m) => {
+            r.check(
+                "PROT_READ mapping shows what read() shows, hole as zeros",
+                m.bytes(size) == want.as_slice(),
+                (),
+            );
+            let e = OpenOptions::new()
+                .write(true)
+                .open(dev)
+                .err()
+                .and_then(|e| e.raw_os_error());
+            r.check(
+                "truncation while mapped is EBUSY",
+                e == Some(libc::EBUSY),
+                e,
+            );
+            r.check(
+                "data intact after the refused truncation",
+                m.bytes(size) == read_all(dev).as_slice(),
+                (),
+            );
+            let out = std::process::Command::new("rmmod").arg(module).output();
+            r.check(
+                "rmmod while mapped is refused",
+                matches!(&out, Ok(o) if !o.status.success()),
+                (),
+            );
+        }
+        Err(e) => r.check("PROT_READ mapping of the whole device", false, e),
+    }
+
+    // An offset mapping of three pages from page 1, through a new descriptor that is then
+    // closed: the mapping keeps working.
+    {
+        let g = File::open(dev)?;
+        let m = Mapping::new(&g, 3 * PAGE, PAGE, libc::PROT_READ);
+        drop(g);
+        match m {
+            Ok(m) => r.check(
+                "mapping at an offset, file closed",
+                m.bytes(3 * PAGE) == &want[PAGE..4 * PAGE],
+                (),
+            ),
+            Err(e) => r.check("mapping at an offset", false, e),
+        }
+    }
+
+    // Writes through a shared writable mapping land in the device.
+    match Mapping::new(&f, len, 0, libc::PROT_READ | libc::PROT_WRITE) {
+        Ok(m) => {
+            let at = 2 * quantum + 7;
+            // SAFETY: `at` + 5 is within the device, mapped writable.
+            unsafe { std::ptr::copy_nonoverlapping(b"HELLO".as_ptr(), m.ptr.add(at), 5) };
+            let mut back = [0u8; 5];
+            f.read_exact_at(&mut back, at as u64)?;
+            r.check(
+                "a store through a shared mapping is in the device",
+                &back == b"HELLO",
+                back,
+            );
+        }
+        Err(e) => r.check("PROT_WRITE shared mapping", false, e),
+    }
+
+    // Past the end: the mapping may be longer than the device, but those pages raise SIGBUS.
+    match Mapping::new(&f, len + 2 * PAGE, 0, libc::PROT_READ) {
+        Ok(m) => {
+            let past = m.ptr as usize + len + PAGE;
+            // SAFETY: The child reads a mapped address; the kernel answers with SIGBUS.
+            let bus = sigbus_in_child(|| unsafe {
+                std::ptr::read_volatile(past as *const u8);
+            });
+            r.check("touching a page past the end raises SIGBUS", bus, ());
+            let last = m.ptr as usize + size - 1;
+            // SAFETY: As above, within the device this time.
+            let ok = !sigbus_in_child(|| unsafe {
+                std::ptr::read_volatile(last as *const u8);
+            });
+            r.check("... while the last byte of the device reads fine", ok, ());
+        }
+        Err(e) => r.check("mapping longer than the device", false, e),
+    }
+
+    let e = Mapping::new(&f, PAGE, 100, libc::PROT_READ).err();
+    r.check(
+        "an offset that is not a page multiple is EINVAL",
+        e == Some(libc::EINVAL),
+        e,
+    );
+
+    // With every mapping gone, truncation works again.
+    let res = OpenOptions::new().write(true).open(dev).map(|_| ());
+    r.check(
+        "truncation after munmap",
+        res.is_ok() && read_all(dev).is_empty(),
+        res,
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(dev), Some(module), Some(Ok(quantum))) = (
+        args.get(1),
+        args.get(2),
+        args.get(3).map(|q| q.parse::<usize>()),
+    ) else {
+        eprintln!("usage: scull-mmap DEVICE MODULE QUANTUM_BYTES");
+        return ExitCode::from(2);
+    };
+    let mut r = Report::new(&format!("{dev} mmap (quantum {quantum}):"));
+    if let Err(e) = checks(dev, module, quantum, &mut r) {
+        r.check("mmap checks ran", false, e);
+    }
+    r.exit_code()
+}
