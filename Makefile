@@ -18,3 +18,8 @@ test:
 	scripts/test.sh
 
 .PHONY: modules clean demo test
+
+bench:
+	scripts/bench.sh
+
+.PHONY: bench

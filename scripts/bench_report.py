@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Reads the benchmark's CSV, prints the table with ratios to the baselines and the
+targets of the performance issue, and draws throughput against total size (PNG).
+Usage: bench_report.py CSV PNG"""
+import csv
+import sys
+from collections import defaultdict
+
+rows = list(csv.reader(open(sys.argv[1])))
+data = defaultdict(dict)  # label -> (op, block, mib) -> median
+for label, op, block, mib, med, lo, hi, reps in rows:
+    data[label][(op, int(block), int(mib))] = (float(med), float(lo), float(hi))
+
+MiB = 1 << 20
+big, small = 512, 16
+devices = [l for l in data if l.startswith("scull")]
+tmpfs = data.get("tmpfs", {})
+zero = data.get("zero-null", {})
+
+
+def get(label, op, block, mib):
+    return data[label].get((op, block, mib), (float("nan"),) * 3)[0]
+
+
+print("Throughput in MiB/s (median of 3; TCG, so ratios between rows are what counts)")
+print()
+hdr = f"{'device':<22}{'op':<7}{'4K@512M':>9}{'64K@512M':>10}{'1M@16M':>9}{'1M@512M':>9}" \
+      f"{'/tmpfs':>8}{'4K/1M':>7}{'512/16':>8}"
+print(hdr)
+print("-" * len(hdr))
+for label in devices + ["tmpfs"]:
+    for op in ("write", "read"):
+        m4k, m64k = get(label, op, 4096, big), get(label, op, 65536, big)
+        m1s, m1b = get(label, op, MiB, small), get(label, op, MiB, big)
+        ref = get("tmpfs", op, MiB, big)
+        print(f"{label:<22}{op:<7}{m4k:>9.0f}{m64k:>10.0f}{m1s:>9.0f}{m1b:>9.0f}"
+              f"{m1b / ref:>8.2f}{m4k / m1b:>7.2f}{m1b / m1s:>8.2f}")
+for (op, block, mib), (med, _, _) in sorted(zero.items()):
+    print(f"{'/dev/zero->/dev/null':<22}{'copy':<7} block {block >> 10} KiB: {med:.0f} MiB/s")
+print()
+print(f"{'device':<22}{'truncate 512M (ms)':>19}{'write 512M (ms)':>16}{'ratio':>7}")
+for label in devices:
+    t = get(label, "truncate_ms", 0, big)
+    w = big / get(label, "write", MiB, big) * 1e3
+    print(f"{label:<22}{t:>19.1f}{w:>16.0f}{t / w:>7.3f}")
+
+try:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+except ImportError:
+    print("(matplotlib missing: no plot)")
+    sys.exit(0)
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+for ax, op in zip(axes, ("write", "read")):
+    for label in devices + ["tmpfs"]:
+        sizes = sorted({m for (o, b, m) in data[label] if o == op and b == MiB})
+        ax.plot(sizes, [get(label, op, MiB, m) for m in sizes], marker="o", label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("total size (MiB)")
+    ax.set_ylabel("MiB/s, 1 MiB blocks")
+    ax.set_title(f"{op} (QEMU TCG)")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+zmed = zero.get(("copy", MiB, 512), (None,))[0]
+axes[0].legend(fontsize=8, title=f"/dev/zero->/dev/null: {zmed:.0f} MiB/s" if zmed else None)
+fig.tight_layout()
+fig.savefig(sys.argv[2], dpi=90)
+print(f"plot: {sys.argv[2]}")

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Throughput of dd-like transfers, timed with clock_gettime (std's Instant), several
+//! repetitions each, median and spread. Prints CSV lines:
+//!   CSV,label,op,block_bytes,total_mib,median_mibs,min_mibs,max_mibs,reps
+//! Usage:
+//!   scull-bench device LABEL DEVICE    write/read of every size and block size, and the time
+//!                                      to truncate the full device (op "truncate", in ms)
+//!   scull-bench file LABEL PATH        the same through a regular file (tmpfs)
+//!   scull-bench zero                   /dev/zero -> /dev/null, no copy
+
+use std::fs::OpenOptions;
+use std::io::{Read, Write};
+use std::time::Instant;
+
+const SIZES_MIB: [usize; 4] = [16, 64, 256, 512];
+const BLOCKS: [usize; 3] = [4 << 10, 64 << 10, 1 << 20];
+const REPS: usize = 3;
+
+fn report(label: &str, op: &str, block: usize, mib: usize, mut v: Vec<f64>) {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let median = v[v.len() / 2];
+    println!(
+        "CSV,{label},{op},{block},{mib},{median:.1},{:.1},{:.1},{}",
+        v[0],
+        v[v.len() - 1],
+        v.len()
+    );
+}
+
+/// MiB/s of moving `mib` MiB in `block`-byte calls of `step`.
+fn timed(mib: usize, block: usize, mut step: impl FnMut(&mut [u8]) -> usize) -> f64 {
+    let mut buf = vec![0x5au8; block];
+    let total = mib << 20;
+    let t = Instant::now();
+    let mut done = 0;
+    while done < total {
+        let n = step(&mut buf);
+        assert!(n > 0, "transfer stopped at {done} bytes");
+        done += n;
+    }
+    mib as f64 / t.elapsed().as_secs_f64()
+}
+
+/// Write then read `path` at every size and block size; `truncate` empties it.
+fn transfers(label: &str, path: &str, truncate: impl Fn() -> f64) {
+    for &mib in &SIZES_MIB {
+        for &block in &BLOCKS {
+            let (mut w, mut r) = (Vec::new(), Vec::new());
+            for _ in 0..REPS {
+                truncate();
+                let mut f = OpenOptions::new().write(true).open(path).unwrap();
+                w.push(timed(mib, block, |b| f.write(b).unwrap()));
+                drop(f);
+                let mut f = OpenOptions::new().read(true).open(path).unwrap();
+                r.push(timed(mib, block, |b| f.read(b).unwrap()));
+            }
+            report(label, "write", block, mib, w);
+            report(label, "read", block, mib, r);
+        }
+        // Time to empty a full device (or file) of this size, in ms.
+        let t: Vec<f64> = (0..REPS)
+            .map(|_| {
+                truncate();
+                let mut f = OpenOptions::new().write(true).open(path).unwrap();
+                timed(mib, 1 << 20, |b| f.write(b).unwrap());
+                truncate()
+            })
+            .collect();
+        report(label, "truncate_ms", 0, mib, t);
+    }
+    truncate();
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match (args.get(1).map(String::as_str), args.get(2), args.get(3)) {
+        (Some("device"), Some(label), Some(dev)) => transfers(label, dev, || {
+            // A write-only open truncates the device: time it.
+            let t = Instant::now();
+            drop(OpenOptions::new().write(true).open(dev).unwrap());
+            t.elapsed().as_secs_f64() * 1e3
+        }),
+        (Some("file"), Some(label), Some(path)) => transfers(label, path, || {
+            let t = Instant::now();
+            drop(
+                OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .open(path)
+                    .unwrap(),
+            );
+            t.elapsed().as_secs_f64() * 1e3
+        }),
+        (Some("zero"), _, _) => {
+            for &block in &BLOCKS {
+                let mut zero = std::fs::File::open("/dev/zero").unwrap();
+                let mut null = OpenOptions::new().write(true).open("/dev/null").unwrap();
+                let v = (0..REPS)
+                    .map(|_| {
+                        timed(512, block, |b| {
+                            let n = zero.read(b).unwrap();
+                            null.write(&b[..n]).unwrap()
+                        })
+                    })
+                    .collect();
+                report("zero-null", "copy", block, 512, v);
+            }
+        }
+        _ => {
+            eprintln!("usage: scull-bench device LABEL DEVICE | file LABEL PATH | zero");
+            std::process::exit(2);
+        }
+    }
+}
