@@ -23,7 +23,7 @@ def get(label, op, block, mib):
     return data[label].get((op, block, mib), (float("nan"),) * 3)[0]
 
 
-print("Throughput in MiB/s (median of 3; TCG, so ratios between rows are what counts)")
+print("Throughput in MiB/s (median of 5; TCG, so ratios between rows are what counts)")
 print()
 hdr = f"{'device':<22}{'op':<7}{'4K@512M':>9}{'64K@512M':>10}{'1M@16M':>9}{'1M@512M':>9}" \
       f"{'/tmpfs':>8}{'4K/1M':>7}{'512/16':>8}"

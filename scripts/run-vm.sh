@@ -48,7 +48,7 @@ timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-nographic -no-reboot -serial mon:stdio -display none \
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$root.cpio" \
 	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic tsc=reliable scullkind=$kind" </dev/null |
-	tr -d '\r' | tee "$log"
+	sed -u 's/\r//g' | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 done_step

@@ -125,23 +125,14 @@ impl fmt::Display for Row<'_> {
     }
 }
 
-/// The table `/dev/pagealloc` reads back.
+/// The table `/dev/pagealloc` reads back: a header, then a `Row` per block, as in dmesg.
 struct Table<'a>(&'a Held);
 
 impl fmt::Display for Table<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "id interface order pages pfn phys virt")?;
         for (id, b) in self.0.blocks.iter() {
-            writeln!(
-                f,
-                "{id} {} {} {} {:#x} {:#x} {:#x}",
-                b.interface().name(),
-                b.order(),
-                b.pages(),
-                b.pfn(),
-                b.phys(),
-                b.virt()
-            )?;
+            writeln!(f, "{}", Row(*id, b))?;
         }
         Ok(())
     }

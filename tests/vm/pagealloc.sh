@@ -19,11 +19,11 @@ check "pagealloc: alloc 5 gfp zeroed" sh -c "echo 'alloc 5 gfp zeroed' > $node"
 check "pagealloc: alloc 6 pages" sh -c "echo 'alloc 6 pages' > $node"
 expect_eq "pagealloc: table holds 5 blocks" "$(tail -n +2 $node | wc -l)" 5
 expect_eq "pagealloc: table row of the gfp block" \
-	"$(grep '^4 ' $node | cut -d' ' -f1-4)" "4 __get_free_pages 5 32"
+	"$(grep '^4 ' $node | cut -d' ' -f1-4)" "4 __get_free_pages order=5 pages=32"
 pagealloc-check held
 
 # Free the order-6 block: it goes back to the buddy lists (orders >= 4 skip the per-CPU lists).
-pfn=$(grep '^5 ' $node | cut -d' ' -f5)
+pfn=$(grep '^5 ' $node | cut -d' ' -f5 | cut -d= -f2)
 check "pagealloc: free 5" sh -c "echo 'free 5' > $node"
 expect_eq "pagealloc: block 5 gone from the table" "$(grep -c '^5 ' $node)" 0
 pagealloc-check freed $pfn 6

@@ -29,6 +29,11 @@ fn hex(s: &str) -> Option<u64> {
     u64::from_str_radix(s.strip_prefix("0x")?, 16).ok()
 }
 
+/// The value of a `key=value` column.
+fn field<'a>(w: &[&'a str], i: usize, key: &str) -> Option<&'a str> {
+    w.get(i)?.strip_prefix(key)?.strip_prefix('=')
+}
+
 fn table() -> std::io::Result<String> {
     let mut s = String::new();
     File::open(NODE)?.read_to_string(&mut s)?;
@@ -42,10 +47,10 @@ fn blocks(text: &str) -> Option<Vec<Block>> {
             let w: Vec<&str> = l.split(' ').collect();
             Some(Block {
                 id: w.first()?.parse().ok()?,
-                order: w.get(2)?.parse().ok()?,
-                pfn: hex(w.get(4)?)?,
-                phys: hex(w.get(5)?)?,
-                virt: hex(w.get(6)?)?,
+                order: field(&w, 2, "order")?.parse().ok()?,
+                pfn: hex(field(&w, 4, "pfn")?)?,
+                phys: hex(field(&w, 5, "phys")?)?,
+                virt: hex(field(&w, 6, "virt")?)?,
             })
         })
         .collect()

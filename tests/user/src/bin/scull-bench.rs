@@ -15,7 +15,7 @@ use std::time::Instant;
 
 const SIZES_MIB: [usize; 4] = [16, 64, 256, 512];
 const BLOCKS: [usize; 3] = [4 << 10, 64 << 10, 1 << 20];
-const REPS: usize = 3;
+const REPS: usize = 5;
 
 fn report(label: &str, op: &str, block: usize, mib: usize, mut v: Vec<f64>) {
     v.sort_by(|a, b| a.total_cmp(b));
