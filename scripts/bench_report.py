@@ -36,10 +36,13 @@ for label in devices + ["tmpfs"]:
         ref = get("tmpfs", op, MiB, big)
         print(f"{label:<22}{op:<7}{m4k:>9.0f}{m64k:>10.0f}{m1s:>9.0f}{m1b:>9.0f}"
               f"{m1b / ref:>8.2f}{m4k / m1b:>7.2f}{m1b / m1s:>8.2f}")
+print("columns: block size @ total size; /tmpfs = 1M@512M over tmpfs's, same op (target: write"
+      " >= 1.0, read >= 0.95);\n4K/1M = 4K@512M over 1M@512M (target >= 0.8); 512/16 = 1M@512M"
+      " over 1M@16M (target within 0.9..1.1)")
 for (op, block, mib), (med, _, _) in sorted(zero.items()):
     print(f"{'/dev/zero->/dev/null':<22}{'copy':<7} block {block >> 10} KiB: {med:.0f} MiB/s")
 print()
-print(f"{'device':<22}{'truncate 512M (ms)':>19}{'write 512M (ms)':>16}{'ratio':>7}")
+print(f"{'device':<22}{'truncate 512M (ms)':>19}{'write 512M (ms)':>16}{'ratio':>7}  (target < 0.2)")
 for label in devices:
     t = get(label, "truncate_ms", 0, big)
     w = big / get(label, "write", MiB, big) * 1e3

@@ -6,8 +6,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 kdir=$1 log=${2:-/dev/null}
 step "modules: make KDIR=... LLVM=1 CLIPPY=1"
-make -C "$REPO" KDIR="$kdir" LLVM=1 CLIPPY=1 2>&1 | tee "$log" | grep -E "warning|error|LD \[M\]" || true
-[ "${PIPESTATUS[0]}" = 0 ] || { echo "modules: build failed" >&2; exit 1; }
+rc=0
+make -C "$REPO" KDIR="$kdir" LLVM=1 CLIPPY=1 >"$log" 2>&1 || rc=$?
+grep -E "warning|error|LD \[M\]" "$log" || true
+if [ "$rc" != 0 ]; then
+	echo "modules: build failed (log: $log)" >&2
+	exit 1
+fi
 done_step
 step "user programs: cargo build (static)"
 (cd "$REPO/tests/user" &&

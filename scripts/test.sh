@@ -26,7 +26,12 @@ host_check() {
 		failed=$((failed + 1))
 	fi
 }
-"$REPO/scripts/build-modules.sh" "${kdir[base]}" "$out/build.log"
+host_check "modules and user programs build" \
+	"$REPO/scripts/build-modules.sh" "${kdir[base]}" "$out/build.log"
+if [ "$failed" != 0 ]; then
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
 host_check "make LLVM=1 CLIPPY=1 has no warnings" \
 	sh -c "! grep -q 'warning' '$out/build.log'"
 host_check "rustfmt --check (kernel .rustfmt.toml)" \
@@ -37,7 +42,8 @@ host_check "every unsafe block has a SAFETY comment" "$REPO/scripts/check-safety
 for kind in base debug; do
 	if [ "$kind" = debug ]; then
 		# The same sources, built against the debug kernel (KASAN instruments them).
-		"$REPO/scripts/build-modules.sh" "${kdir[debug]}" "$out/build-debug.log" >/dev/null
+		host_check "modules build against the debug kernel" \
+			"$REPO/scripts/build-modules.sh" "${kdir[debug]}" "$out/build-debug.log"
 	fi
 	"$REPO/scripts/run-vm.sh" "${kdir[$kind]}" all.sh "$out/vm-$kind.log" 2400 2G >/dev/null
 	echo "=== $kind kernel (console: $out/vm-$kind.log) ==="

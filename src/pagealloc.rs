@@ -132,7 +132,7 @@ impl fmt::Display for Table<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "id interface order pages pfn phys virt")?;
         for (id, b) in self.0.blocks.iter() {
-            writeln!(f, "{}", Row(*id, b))?;
+            writeln!(f, "{}", fmt::Adapter(&Row(*id, b)))?;
         }
         Ok(())
     }
