@@ -114,7 +114,9 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
         let mut data = self.data.try_lock().ok_or(EAGAIN)?;
         let start = (pgoff as u64).checked_mul(PAGE_SIZE as u64).ok_or(EINVAL)?;
         // The mapping shows the device as it is now; pages past its end raise SIGBUS.
-        let end = data.size().min(start + (vma.end() - vma.start()) as u64);
+        let end = data
+            .size()
+            .min(start.saturating_add((vma.end() - vma.start()) as u64));
         vma.set_dontexpand();
         let mixed = vma.set_mixedmap();
         let mut pos = start;
@@ -126,7 +128,7 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
             mixed.vm_insert_page(vma.start() + (pos - start) as usize, &page)?;
             pos += PAGE_SIZE as u64;
         }
-        // Counted under the data lock, with the first page in place (see `open`).
+        // Counted under the data lock: a truncation (see `open`) ran before this or sees it.
         self.maps.add(1, Relaxed);
         Ok(())
     }
@@ -185,8 +187,8 @@ pub(crate) fn register<Q: Quantum + 'static>(
     let settings = Arc::pin_init(Settings::new(geometry), GFP_KERNEL)?;
     let mut devices = KVec::with_capacity(params.devs as usize, GFP_KERNEL)?;
     let mut dumped = KVec::with_capacity(params.devs as usize, GFP_KERNEL)?;
+    let limit = u64::from(params.limit_mib) << 20;
     for _ in 0..params.devs {
-        let limit = u64::from(params.limit_mib) << 20;
         let dev = Arc::pin_init(ScullDevice::new(settings.clone(), limit), GFP_KERNEL)?;
         dumped.push(dev.clone(), GFP_KERNEL)?;
         devices.push(dev, GFP_KERNEL)?;
