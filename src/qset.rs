@@ -284,13 +284,14 @@ impl<Q: Quantum> QsetList<Q> {
         if end > i64::MAX as u64 {
             return Err(EFBIG);
         }
+        self.zero_gap(pos);
         let quantum = self.geometry.quantum();
         let mut done = 0;
         while done < len {
             let at = pos + done as u64;
             let (set, slot, offset) = self.geometry.locate(at);
             let n = (quantum - offset).min(len - done);
-            match self.write_piece(set, slot, offset, n, &mut source) {
+            match self.write_piece(at, set, slot, offset, n, &mut source) {
                 Ok(filled) => {
                     done += filled;
                     self.size = self.size.max(at + filled as u64);
@@ -305,10 +306,38 @@ impl<Q: Quantum> QsetList<Q> {
         Ok(done)
     }
 
-    /// Writes up to `n` bytes at `offset` of one quantum, which the piece does not cross, and
-    /// returns how many `source` filled (at least one).
+    /// Zeroes the bytes between the end of the data and `pos` that lie in the quantum holding
+    /// the end. Past `size` a quantum's bytes are left as allocated and never shown (a new
+    /// quantum's tail is not cleared for a write that will cover it next), so they are
+    /// cleared here, before the data grows over them.
+    fn zero_gap(&mut self, pos: u64) {
+        if pos <= self.size {
+            return;
+        }
+        let (set, slot, offset) = self.geometry.locate(self.size);
+        // At a quantum boundary the quantum holding the end has no data, so it does not exist.
+        let quantum = usize::try_from(set)
+            .ok()
+            .and_then(|s| self.sets.get_mut(s))
+            .and_then(|s| s.slots[slot].as_mut());
+        if let (Some(q), true) = (quantum, offset != 0) {
+            let gap = usize::try_from(pos - self.size).unwrap_or(usize::MAX);
+            let end = offset.saturating_add(gap).min(self.geometry.quantum());
+            q.bytes_mut()[offset..end].fill(0);
+        }
+    }
+
+    /// Zeroes the bytes past the end of the data in the quantum holding it, so that a mapping
+    /// of its last page shows zeros there.
+    pub(crate) fn zero_past_end(&mut self) {
+        self.zero_gap(u64::MAX);
+    }
+
+    /// Writes up to `n` bytes at `offset` of one quantum (at byte `at` of the device), which the
+    /// piece does not cross, and returns how many `source` filled (at least one).
     fn write_piece(
         &mut self,
+        at: u64,
         set: u64,
         slot: usize,
         offset: usize,
@@ -321,13 +350,20 @@ impl<Q: Quantum> QsetList<Q> {
         if let Some(q) = slot {
             return filled(source(&mut q.bytes_mut()[offset..offset + n]));
         }
-        // A new quantum: only the bytes the copy did not cover are zeroed. If it copied
-        // nothing, the quantum goes back (dropped here).
+        // A new quantum: only the bytes a reader could see without a write are zeroed, those
+        // before the copy and those after it that the data already covers (a hole). If the
+        // copy took nothing, the quantum goes back (dropped here).
         let mut q = Q::alloc(self.geometry.order())?;
         let bytes = q.bytes_mut();
         let k = filled(source(&mut bytes[offset..offset + n]))?;
         bytes[..offset].fill(0);
-        bytes[offset + k..].fill(0);
+        let covered = self.size.saturating_sub(at - offset as u64);
+        let end = usize::try_from(covered)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        if end > offset + k {
+            bytes[offset + k..end].fill(0);
+        }
         *slot = Some(q);
         self.quanta += 1;
         Ok(k)

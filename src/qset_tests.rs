@@ -165,6 +165,31 @@ mod tests {
     }
 
     #[test]
+    fn bytes_past_the_end_read_as_zeros_once_reached() {
+        // 16 KiB quanta: small writes leave most of a new quantum beyond the end.
+        let q = 4 * PAGE_SIZE;
+        let mut list = QsetList::<Q>::new(geometry(2, 4));
+        assert_eq!(write_all(&mut list, 0, b"abc"), Ok(3));
+        // A write further into the same quantum: the gap reads as zeros.
+        assert_eq!(write_all(&mut list, 10_000, b"x"), Ok(1));
+        let back = read_all(&list, 0, 10_001);
+        assert!(back[..3] == b"abc"[..] && back[10_000] == b'x');
+        assert!(back[3..10_000].iter().all(|&b| b == 0));
+        // A new quantum in the middle of the data (a hole): its tail is part of the data.
+        assert_eq!(write_all(&mut list, 3 * q as u64, b"end"), Ok(3));
+        assert_eq!(write_all(&mut list, q as u64 + 5, b"mid"), Ok(3));
+        let hole = read_all(&list, q as u64 + 8, 2 * q - 8);
+        assert_eq!(hole.len(), 2 * q - 8);
+        assert!(hole.iter().all(|&b| b == 0));
+        // After the end, once mapped: zeros.
+        list.zero_past_end();
+        assert_eq!(write_all(&mut list, 3 * q as u64 + 100, b"z"), Ok(1));
+        assert!(read_all(&list, 3 * q as u64 + 3, 97)
+            .iter()
+            .all(|&b| b == 0));
+    }
+
+    #[test]
     fn positions_past_loff_max_are_refused() {
         let mut list = QsetList::<Q>::new(geometry(0, 2));
         assert_eq!(write_all(&mut list, i64::MAX as u64, b"x"), Err(EFBIG));

@@ -117,6 +117,8 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
         let end = data
             .size()
             .min(start.saturating_add((vma.end() - vma.start()) as u64));
+        // The last page may hold bytes past the end: zeros, not what the allocator left.
+        data.zero_past_end();
         vma.set_dontexpand();
         let mixed = vma.set_mixedmap();
         let mut pos = start;
