@@ -9,6 +9,8 @@ set -euo pipefail
 kdir=$1 script=$2 log=$3 limit=${4:-900} mem=${5:-2G}
 
 root=$(mktemp -d)
+# mktemp makes it 0700, which would become the guest's / and stop every non-root lookup.
+chmod 755 "$root"
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,mnt,lib/modules,tests}
 cp /bin/busybox "$root/bin/busybox"

@@ -77,3 +77,31 @@ impl Report {
         }
     }
 }
+
+/// Runs `child` in a forked process (its return value is the exit code) and returns the
+/// child's wait status. For checks that need to drop privileges or to die of a signal.
+pub fn in_child(child: impl FnOnce() -> i32) -> i32 {
+    // SAFETY: The test programs fork while single-threaded; the child runs `child`, which
+    // makes syscalls or touches memory, and leaves by `_exit`.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let code = child();
+        // SAFETY: Ends the child without running the parent's destructors.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: Waits for the child forked above.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    status
+}
+
+/// Whether a wait status is a normal exit with code 0.
+pub fn exited_ok(status: i32) -> bool {
+    libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+}
+
+/// Drops to user `nobody` (65534), without CAP_SYS_ADMIN; false if that failed.
+pub fn become_nobody() -> bool {
+    // SAFETY: A plain syscall.
+    unsafe { libc::setuid(65534) == 0 }
+}

@@ -6,7 +6,7 @@
 //!   pagealloc-check bad              malformed commands: EINVAL, nothing changed, a dmesg line
 //!   pagealloc-check nonroot          a user without CAP_SYS_ADMIN gets EPERM (even at mode 666)
 
-use scull_user::Report;
+use scull_user::{become_nobody, exited_ok, in_child, Report};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::process::ExitCode;
@@ -176,35 +176,18 @@ fn bad(r: &mut Report) {
 }
 
 fn nonroot(r: &mut Report) {
-    // SAFETY: fork in a single-threaded program; the child makes syscalls and exits.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        // SAFETY: Plain syscalls in the child.
-        let code = unsafe {
-            if libc::setuid(65534) != 0 {
-                3
-            } else {
-                let path = c"/dev/pagealloc";
-                let fd = libc::open(path.as_ptr(), libc::O_RDONLY);
-                if fd >= 0
-                    || *libc::__errno_location() != libc::EACCES
-                        && *libc::__errno_location() != libc::EPERM
-                {
-                    4
-                } else {
-                    0
-                }
-            }
-        };
-        // SAFETY: Ends the child without running the parent's destructors.
-        unsafe { libc::_exit(code) };
-    }
-    let mut status = 0;
-    // SAFETY: Waits for the child forked above.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
+    let status = in_child(|| {
+        if !become_nobody() {
+            return 3;
+        }
+        match File::open(NODE) {
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => 0,
+            _ => 4,
+        }
+    });
     r.check(
         "a user without CAP_SYS_ADMIN cannot open the node",
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        exited_ok(status),
         status,
     );
 }

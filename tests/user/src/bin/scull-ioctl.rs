@@ -5,7 +5,7 @@
 //! Usage: scull-ioctl MODULE INITIAL_ORDER INITIAL_QSET   (e.g. scull-ioctl scullp 0 500)
 
 use scull_user::ioctl::*;
-use scull_user::Report;
+use scull_user::{become_nobody, exited_ok, in_child, Report};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::fd::AsRawFd;
@@ -242,32 +242,22 @@ fn main() -> ExitCode {
     );
 
     // Without CAP_SYS_ADMIN: reads work, changes are EPERM.
-    // SAFETY: fork in a single-threaded program; the child only makes syscalls and exits.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        // SAFETY: Plain syscalls in the child.
-        let code = unsafe {
-            if libc::setuid(65534) != 0 {
-                3
-            } else if ioctl(&f, T_ORDER, 1) != Err(libc::EPERM) {
-                4
-            } else if ioctl(&f, RESET, 0) != Err(libc::EPERM) {
-                5
-            } else if ioctl(&f, Q_ORDER, 0) != Ok(2) {
-                6
-            } else {
-                0
-            }
-        };
-        // SAFETY: Ends the child without running the parent's destructors.
-        unsafe { libc::_exit(code) };
-    }
-    let mut status = 0;
-    // SAFETY: Waits for the child forked above.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
+    let status = in_child(|| {
+        if !become_nobody() {
+            3
+        } else if ioctl(&f, T_ORDER, 1) != Err(libc::EPERM) {
+            4
+        } else if ioctl(&f, RESET, 0) != Err(libc::EPERM) {
+            5
+        } else if ioctl(&f, Q_ORDER, 0) != Ok(2) {
+            6
+        } else {
+            0
+        }
+    });
     r.check(
         "without CAP_SYS_ADMIN: Query works, Tell and RESET are EPERM",
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        exited_ok(status),
         status,
     );
 

@@ -5,7 +5,7 @@
 //! mapped, and a page past the end raises SIGBUS.
 //! Usage: scull-mmap DEVICE MODULE QUANTUM_BYTES
 
-use scull_user::Report;
+use scull_user::{in_child, Report};
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::os::fd::AsRawFd;
@@ -63,16 +63,10 @@ fn read_all(dev: &str) -> Vec<u8> {
 
 /// Runs `touch` in a child and says whether SIGBUS ended it.
 fn sigbus_in_child(touch: impl FnOnce()) -> bool {
-    // SAFETY: fork in a single-threaded program; the child only reads memory and exits.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
+    let status = in_child(|| {
         touch();
-        // SAFETY: Ends the child.
-        unsafe { libc::_exit(0) };
-    }
-    let mut status = 0;
-    // SAFETY: Waits for the child forked above.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
+        0
+    });
     libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGBUS
 }
 
