@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Builds the test kernel once per (kernel source, config fragments, compilers) and
-# prints its build directory on the last line. Usage: build-kernel.sh [base|debug]
+# prints its build directory on the last line. Usage: build-kernel.sh [base|debug] [SERIES]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-kind=${1:-base}
-frags=("$REPO/scripts/kconfig/base.config")
+kind=${1:-base} series=${2:-$KERNEL_SERIES}
+frags=("$REPO/scripts/kconfig/base.config" "$REPO/scripts/kconfig/series-$series.config")
 [ "$kind" = debug ] && frags+=("$REPO/scripts/kconfig/debug.config")
 
-src="$CACHE/src"
+src=$(kernel_src "$series")
 key=$({
 	cat "$src/.version" "${frags[@]}"
 	rustc --version
 	clang --version | head -1
 } | sha256sum | cut -c1-12)
-out="$CACHE/kernel-$kind-$key"
+out="$CACHE/kernel-$series-$kind-$key"
 if [ -f "$out/.built" ]; then
 	echo "kernel ($kind): cached in $out" >&2
 	echo "$out"
@@ -22,7 +22,7 @@ if [ -f "$out/.built" ]; then
 fi
 
 # Builds of this kind under another key are stale: each is a gigabyte or two.
-rm -rf "$CACHE/kernel-$kind-"*
+rm -rf "$CACHE/kernel-$series-$kind-"*
 mkdir -p "$out"
 log="$out/build.log"
 step "kernel ($kind): configuring $(cat "$src/.version")" >&2

@@ -1,11 +1,35 @@
 # SPDX-License-Identifier: GPL-2.0
-# Shared settings for the scripts. The kernel series lives here and only here.
-KERNEL_SERIES=7.2
+# Shared settings for the scripts.
+
+# The kernel series to build and run: the one knob. `make demo KERNEL_SERIES=7.3`.
+KERNEL_SERIES=${KERNEL_SERIES:-7.2}
+# What `make test` runs: every layer on the first series, the test kernel's suite on the rest.
+TEST_SERIES=(7.2 7.3)
 RUST_TOOLCHAIN=1.95.0
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${SCULL_CACHE:-$HOME/.cache/scull-rs}
 export PATH="/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH"
 export RUSTUP_TOOLCHAIN=$RUST_TOOLCHAIN
+
+# The unpacked kernel source of a series.
+kernel_src() {
+	echo "$CACHE/src-$1"
+}
+
+# The Debian archive this machine's apt uses for its own release (a mirror or proxy
+# included), read from apt's configuration; fails when there is none.
+debian_archive() {
+	local codename uri
+	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 2>/dev/null |
+		awk -v c="$codename" '$2 == c && $3 == "main" { print $1; exit }')
+	if [ -z "$uri" ]; then
+		echo "error: apt has no source for Debian '$codename' main in /etc/apt;" \
+			"add the archive (or its mirror) there first." >&2
+		return 1
+	fi
+	echo "${uri%/}"
+}
 
 _step_start=0
 step() {

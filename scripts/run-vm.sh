@@ -42,7 +42,7 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$root.cpio"
 trap 'rm -rf "$root" "$root.cpio"' EXIT
 
-kind=$(basename "$kdir" | cut -d- -f2)
+kind=$(basename "$kdir" | cut -d- -f3)
 step "vm: booting $(basename "$kdir") with $script (timeout ${limit}s)"
 set +e
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Installs what the build needs, idempotently: compilers, QEMU, busybox, bindgen,
-# rust-src, and the kernel source (Debian's linux-source 7.2, from a private
-# sources list so the system's apt sources never see sid).
+# rust-src, and the kernel source of each series given (default $KERNEL_SERIES; Debian's
+# linux-source from a private sources list, so the system's apt sources never see sid).
+# Usage: setup.sh [SERIES...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -18,8 +19,9 @@ for p in "${base_pkgs[@]}"; do
 done
 if ((${#need_apt[@]})); then
 	step "apt: installing ${need_apt[*]}"
-	if [ ! -f /etc/apt/sources.list.d/bookworm-backports.list ]; then
-		echo 'deb http://deb.debian.org/debian bookworm-backports main' \
+	if ! apt-get indextargets --format '$(RELEASE)' 2>/dev/null | grep -qx bookworm-backports; then
+		archive=$(debian_archive 2>/dev/null) || { apt-get update -qq && archive=$(debian_archive); }
+		echo "deb $archive bookworm-backports main" \
 			>/etc/apt/sources.list.d/bookworm-backports.list
 	fi
 	export DEBIAN_FRONTEND=noninteractive
@@ -46,38 +48,49 @@ if ! command -v bindgen >/dev/null; then
 	done_step
 fi
 
-# Kernel source: any $KERNEL_SERIES.x that Debian's sid or trixie-backports serves.
-mkdir -p "$CACHE"
-if [ ! -f "$CACHE/src/.version" ]; then
-	step "kernel source: fetching linux-source-$KERNEL_SERIES"
-	apt_dir="$CACHE/apt"
+# The Debian archive, from apt's own configuration (its lists may not be fetched yet).
+archive=$(debian_archive 2>/dev/null) || { apt-get update -qq && archive=$(debian_archive); }
+
+# Kernel source: any $series.x that Debian's sid or trixie-backports serves, for each series
+# asked for (default: $KERNEL_SERIES).
+apt_dir="$CACHE/apt"
+apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
+	-o Dir::Etc::SourceParts=/nonexistent
+	-o "Dir::State::Lists=$apt_dir/lists"
+	-o "Dir::Cache::archives=$apt_dir/dl"
+	-o Debug::NoLocking=1)
+lists_fresh=0
+for series in "${@:-$KERNEL_SERIES}"; do
+	src=$(kernel_src "$series")
+	if [ -f "$src/.version" ]; then
+		echo "setup: kernel source $(cat "$src/.version")"
+		continue
+	fi
+	step "kernel source: fetching linux-source-$series from $archive"
 	mkdir -p "$apt_dir/lists/partial" "$apt_dir/dl"
-	cat >"$apt_dir/sources.list" <<SRC
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main
+	if [ "$lists_fresh" = 0 ]; then
+		cat >"$apt_dir/sources.list" <<SRC
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive sid main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive trixie-backports main
 SRC
-	apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
-		-o Dir::Etc::SourceParts=/nonexistent
-		-o "Dir::State::Lists=$apt_dir/lists"
-		-o "Dir::Cache::archives=$apt_dir/dl"
-		-o Debug::NoLocking=1)
-	apt-get "${apt_opts[@]}" update -qq
-	pkg="linux-source-$KERNEL_SERIES"
+		apt-get "${apt_opts[@]}" update -qq
+		lists_fresh=1
+	fi
+	pkg="linux-source-$series"
 	if ! apt-cache "${apt_opts[@]}" show "$pkg" >/dev/null 2>&1; then
-		echo "error: no $pkg is served by sid or trixie-backports." >&2
-		echo "Set KERNEL_SERIES in scripts/lib.sh to a series that is served." >&2
+		echo "error: no $pkg is served by sid or trixie-backports at $archive." >&2
+		echo "Choose a served series with KERNEL_SERIES (scripts/lib.sh)." >&2
 		exit 1
 	fi
 	(cd "$apt_dir/dl" && rm -f ./*.deb && apt-get "${apt_opts[@]}" download "$pkg" >/dev/null)
 	deb=$(ls "$apt_dir"/dl/linux-source-*.deb)
-	rm -rf "$CACHE/pkg" "$CACHE/src"
+	rm -rf "$CACHE/pkg" "$src"
 	dpkg -x "$deb" "$CACHE/pkg"
 	tarball=$(ls "$CACHE"/pkg/usr/src/linux-source-*.tar.*)
-	mkdir -p "$CACHE/src"
-	tar -xf "$tarball" -C "$CACHE/src" --strip-components=1
+	mkdir -p "$src"
+	tar -xf "$tarball" -C "$src" --strip-components=1
 	rm -rf "$CACHE/pkg" "$apt_dir/dl"
-	dpkg-deb -f "$deb" Version >/dev/null 2>&1 || true
-	basename "$deb" >"$CACHE/src/.version"
+	basename "$deb" >"$src/.version"
 	done_step
-fi
-echo "setup: kernel source $(cat "$CACHE/src/.version")"
+	echo "setup: kernel source $(cat "$src/.version")"
+done

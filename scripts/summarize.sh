@@ -3,7 +3,8 @@
 # Reads a VM console log and prints the failures, the KUnit results and a closing line
 # `N passed, N failed`; exits non-zero on any failure. Besides the guest's TEST lines
 # and the KUnit cases, these count as tests: the guest ran to the end, and the kernel
-# log is clean (no oops, BUG, WARNING, panic, KASAN, lockdep or kmemleak report).
+# log is clean (no oops, BUG, WARNING, panic, KASAN, lockdep or kmemleak report, and
+# no OOM kill).
 # Usage: summarize.sh LOG
 set -uo pipefail
 log=$1
@@ -38,7 +39,8 @@ else
 fi
 splat='Oops|BUG:|WARNING:|Kernel panic|KASAN|general protection fault|'
 splat+='possible recursive locking|possible circular locking|inconsistent lock state|'
-splat+='sleeping function called from invalid context|unreferenced object|UBSAN'
+splat+='sleeping function called from invalid context|unreferenced object|UBSAN|'
+splat+='Killed process|invoked oom-killer'
 if grep -qE "$splat" "$log"; then
 	echo "FAIL: the kernel log shows a splat:"
 	grep -nE -A25 "$splat" "$log" | head -80

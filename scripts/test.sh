@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# `make test`: sets up what is missing, builds the two kernels (cached) and the modules,
-# runs the host checks, then the whole VM suite under the test kernel and under the debug
-# kernel (KASAN, lockdep, kmemleak, fault injection), and ends with `N passed, N failed`.
+# `make test`: sets up what is missing, builds the kernels (cached) and the modules, runs the
+# host checks, then the whole VM suite under the first series' test kernel and debug kernel
+# (KASAN, lockdep, kmemleak, fault injection) and under the other series' test kernels, and
+# ends with one line `N passed, N failed` over all of them.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 t0=$(date +%s)
-"$REPO/scripts/setup.sh"
+"$REPO/scripts/setup.sh" "${TEST_SERIES[@]}"
 out="$REPO/out"
 mkdir -p "$out"
+
+# What runs: series and kernel kind, in order.
+runs=("${TEST_SERIES[0]} base" "${TEST_SERIES[0]} debug")
+for series in "${TEST_SERIES[@]:1}"; do
+	runs+=("$series base")
+done
 declare -A kdir
-for kind in base debug; do
-	kdir[$kind]=$("$REPO/scripts/build-kernel.sh" "$kind")
+for run in "${runs[@]}"; do
+	read -r series kind <<<"$run"
+	kdir[$series-$kind]=$("$REPO/scripts/build-kernel.sh" "$kind" "$series")
 done
 
 passed=0 failed=0
@@ -26,28 +34,32 @@ host_check() {
 		failed=$((failed + 1))
 	fi
 }
-host_check "modules and user programs build" \
-	"$REPO/scripts/build-modules.sh" "${kdir[base]}" "$out/build.log"
+first=${TEST_SERIES[0]}
+host_check "modules and user programs build ($first)" \
+	"$REPO/scripts/build-modules.sh" "${kdir[$first-base]}" "$out/build-$first-base.log"
 if [ "$failed" != 0 ]; then
 	echo "$passed passed, $failed failed"
 	exit 1
 fi
-host_check "make LLVM=1 CLIPPY=1 has no warnings" \
-	sh -c "! grep -q 'warning' '$out/build.log'"
+host_check "make LLVM=1 CLIPPY=1 has no warnings ($first)" \
+	sh -c "! grep -q 'warning' '$out/build-$first-base.log'"
 host_check "rustfmt --check (kernel .rustfmt.toml)" \
-	rustfmt --check --edition 2021 --config-path "$CACHE/src/.rustfmt.toml" \
+	rustfmt --check --edition 2021 --config-path "$(kernel_src "$first")/.rustfmt.toml" \
 	"$REPO"/src/*.rs
 host_check "every unsafe block has a SAFETY comment" "$REPO/scripts/check-safety.sh"
 
-for kind in base debug; do
-	if [ "$kind" = debug ]; then
-		# The same sources, built against the debug kernel (KASAN instruments them).
-		host_check "modules build against the debug kernel" \
-			"$REPO/scripts/build-modules.sh" "${kdir[debug]}" "$out/build-debug.log"
+for run in "${runs[@]}"; do
+	read -r series kind <<<"$run"
+	if [ "$run" != "$first base" ]; then
+		# The same sources, built against this kernel (KASAN instruments them on debug).
+		host_check "modules build against the $series $kind kernel, with no warnings" sh -c \
+			"'$REPO/scripts/build-modules.sh' '${kdir[$series-$kind]}' '$out/build-$series-$kind.log' &&
+			! grep -q warning '$out/build-$series-$kind.log'"
 	fi
-	"$REPO/scripts/run-vm.sh" "${kdir[$kind]}" all.sh "$out/vm-$kind.log" 2400 2G >/dev/null
-	echo "=== $kind kernel (console: $out/vm-$kind.log) ==="
-	line=$("$REPO/scripts/summarize.sh" "$out/vm-$kind.log" | tee /dev/stderr | tail -1) || true
+	log="$out/vm-$series-$kind.log"
+	"$REPO/scripts/run-vm.sh" "${kdir[$series-$kind]}" all.sh "$log" 2400 2G >/dev/null
+	echo "=== $series $kind kernel (console: $log) ==="
+	line=$("$REPO/scripts/summarize.sh" "$log" | tee /dev/stderr | tail -1) || true
 	read -r p _ f _ <<<"$line"
 	passed=$((passed + p))
 	failed=$((failed + f))

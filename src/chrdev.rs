@@ -12,23 +12,25 @@ use core::ffi::c_void;
 use core::ptr;
 use kernel::bindings;
 use kernel::error::{from_err_ptr, to_result};
-use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
+use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
+use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::mm::virt::VmaNew;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::types::Opaque;
-use kernel::uaccess::{UserPtr, UserSlice, UserSliceWriter};
 
 /// What a device does with the calls on its open files. Each minor is one `T`.
 pub(crate) trait FileOps: Send + Sync + Sized + 'static {
     /// An open of the device with the file's `O_*` flags.
     fn open(&self, flags: u32) -> Result;
 
-    /// A read at `*pos`; advances `*pos` by the count returned.
-    fn read(&self, pos: &mut i64, out: &mut UserSliceWriter) -> Result<usize>;
+    /// A read at `*pos` into `out` (all of a vectored read's buffers); advances `*pos` by the
+    /// count returned.
+    fn read(&self, pos: &mut i64, out: &mut IovIterDest<'_>) -> Result<usize>;
 
-    /// A write at `*pos`; advances `*pos` by the count returned.
-    fn write(&self, pos: &mut i64, input: &mut UserSource) -> Result<usize>;
+    /// A write at `*pos` from `input` (all of a vectored write's buffers); advances `*pos` by
+    /// the count returned.
+    fn write(&self, pos: &mut i64, input: &mut IovIterSource<'_>) -> Result<usize>;
 
     /// A seek from `pos` by `offset` with `whence` (`SEEK_SET`, `SEEK_CUR`, `SEEK_END`).
     fn llseek(&self, pos: i64, offset: i64, whence: u32) -> Result<i64>;
@@ -49,39 +51,6 @@ pub(crate) trait FileOps: Send + Sync + Sized + 'static {
 
     /// A mapping of the device went away.
     fn vma_close(&self) {}
-}
-
-/// The user buffer of a write, read front to back. Unlike the kernel crate's
-/// `UserSliceReader`, a copy reports how far it got, so that a write into a buffer that ends
-/// in unmapped memory counts exactly the bytes it copied.
-pub(crate) struct UserSource {
-    ptr: usize,
-    len: usize,
-}
-
-impl UserSource {
-    /// Bytes left to read.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Copies the next bytes into `out` and returns how many: fewer than `out.len()` only at a
-    /// fault or at the end of the buffer. A fault before the first byte is `EFAULT`.
-    pub(crate) fn fill(&mut self, out: &mut [u8]) -> Result<usize> {
-        let n = out.len().min(self.len);
-        // SAFETY: `out` is valid for `n` bytes of writes; `copy_from_user` checks the user
-        // range itself and returns the number of bytes it could not copy.
-        let left = unsafe {
-            bindings::copy_from_user(out.as_mut_ptr().cast(), self.ptr as *const c_void, n)
-        };
-        let done = n - left.min(n);
-        if done == 0 && n != 0 {
-            return Err(EFAULT);
-        }
-        self.ptr += done;
-        self.len -= done;
-        Ok(done)
-    }
 }
 
 /// What an open file leads back to: `file->f_op` points to `fops`, the first field
@@ -154,8 +123,8 @@ impl<T: FileOps> CharDevices<T> {
         let fops = bindings::file_operations {
             owner: module.as_ptr(),
             open: Some(open::<T>),
-            read: Some(read::<T>),
-            write: Some(write::<T>),
+            read_iter: Some(read_iter::<T>),
+            write_iter: Some(write_iter::<T>),
             llseek: Some(llseek::<T>),
             unlocked_ioctl: Some(ioctl::<T>),
             mmap: Some(mmap::<T>),
@@ -312,19 +281,18 @@ unsafe extern "C" fn open<T: FileOps>(
 
 /// # Safety
 ///
-/// Called by the VFS on a file opened by [`open`], with `buf` a user pointer of `len` bytes
-/// and `ppos` the file position.
-unsafe extern "C" fn read<T: FileOps>(
-    file: *mut bindings::file,
-    buf: *mut c_char,
-    len: usize,
-    ppos: *mut bindings::loff_t,
+/// Called by the VFS with a live kiocb on a file opened by [`open`] and a destination
+/// iov_iter of user memory.
+unsafe extern "C" fn read_iter<T: FileOps>(
+    iocb: *mut bindings::kiocb,
+    to: *mut bindings::iov_iter,
 ) -> isize {
-    let mut out = UserSlice::new(UserPtr::from_ptr(buf.cast()), len).writer();
-    // SAFETY: The VFS passes a valid `ppos` for the duration of the call.
-    let pos = unsafe { &mut *ppos };
-    // SAFETY: Called on a file opened by `open`.
-    match unsafe { device::<T>(file) }.read(pos, &mut out) {
+    // SAFETY: The VFS passes a valid iov_iter, used only here for the call, whose user memory
+    // may be written with the usual C copies.
+    let out = unsafe { IovIterDest::from_raw(to) };
+    // SAFETY: The kiocb is live for the call; its file was opened by `open`.
+    let (dev, pos) = unsafe { (device::<T>((*iocb).ki_filp), &mut (*iocb).ki_pos) };
+    match dev.read(pos, out) {
         Ok(n) => n as isize,
         Err(e) => to_errno_isize(e),
     }
@@ -332,21 +300,17 @@ unsafe extern "C" fn read<T: FileOps>(
 
 /// # Safety
 ///
-/// As [`read`], with `buf` the source.
-unsafe extern "C" fn write<T: FileOps>(
-    file: *mut bindings::file,
-    buf: *const c_char,
-    len: usize,
-    ppos: *mut bindings::loff_t,
+/// As [`read_iter`], with a source iov_iter.
+unsafe extern "C" fn write_iter<T: FileOps>(
+    iocb: *mut bindings::kiocb,
+    from: *mut bindings::iov_iter,
 ) -> isize {
-    let mut input = UserSource {
-        ptr: buf as usize,
-        len,
-    };
-    // SAFETY: The VFS passes a valid `ppos` for the duration of the call.
-    let pos = unsafe { &mut *ppos };
-    // SAFETY: Called on a file opened by `open`.
-    match unsafe { device::<T>(file) }.write(pos, &mut input) {
+    // SAFETY: The VFS passes a valid iov_iter, used only here for the call, whose user memory
+    // may be read with the usual C copies.
+    let input = unsafe { IovIterSource::from_raw(from) };
+    // SAFETY: The kiocb is live for the call; its file was opened by `open`.
+    let (dev, pos) = unsafe { (device::<T>((*iocb).ki_filp), &mut (*iocb).ki_pos) };
+    match dev.write(pos, input) {
         Ok(n) => n as isize,
         Err(e) => to_errno_isize(e),
     }

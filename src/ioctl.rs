@@ -6,7 +6,8 @@
 //! -EINVAL and changes nothing) and the settings are under a lock.
 
 use crate::chrdev::capable_sys_admin;
-use crate::qset::{Geometry, Quantum};
+use crate::qset::Geometry;
+use crate::quantum::Quantum;
 use core::marker::PhantomData;
 use kernel::ioctl::{_IO, _IOC_NR, _IOR, _IOW, _IOWR};
 use kernel::new_mutex;

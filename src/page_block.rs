@@ -3,49 +3,10 @@
 //! Blocks of `2^order` pages from the buddy allocator, through its two interfaces, each an
 //! owner that frees itself once, with its order.
 
-use crate::mm_helpers;
-use core::ffi::c_void;
+use crate::helpers::{get_free_pages, page_address, page_to_pfn, page_to_phys, virt_to_page};
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::prelude::*;
-
-// pagealloc's part of `mm_helpers.c`. `struct page *` is passed as `void *`: Rust deems the
-// bindings' `page` not FFI-safe (it has a zero-sized member).
-extern "C" {
-    fn scull_page_to_pfn(page: *mut c_void) -> usize;
-    fn scull_page_to_phys(page: *mut c_void) -> bindings::phys_addr_t;
-    fn scull_page_address(page: *mut c_void) -> *mut c_void;
-}
-
-/// `page_to_pfn`.
-///
-/// # Safety
-///
-/// `page` must point to a valid `struct page`.
-unsafe fn page_to_pfn(page: *mut bindings::page) -> usize {
-    // SAFETY: The caller passes a valid page.
-    unsafe { scull_page_to_pfn(page.cast()) }
-}
-
-/// `page_to_phys`.
-///
-/// # Safety
-///
-/// `page` must point to a valid `struct page`.
-unsafe fn page_to_phys(page: *mut bindings::page) -> u64 {
-    // SAFETY: The caller passes a valid page.
-    unsafe { scull_page_to_phys(page.cast()) }
-}
-
-/// `page_address`: the direct-map address of a lowmem page.
-///
-/// # Safety
-///
-/// `page` must point to a valid `struct page`.
-unsafe fn page_address(page: *mut bindings::page) -> usize {
-    // SAFETY: The caller passes a valid page.
-    unsafe { scull_page_address(page.cast()) as usize }
-}
 
 /// Which interface a block came from.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -97,12 +58,12 @@ impl PageBlock {
             Interface::AllocPages => unsafe { bindings::alloc_pages(gfp, order) },
             Interface::GetFreePages => {
                 // SAFETY: As above.
-                let addr = unsafe { bindings::get_free_pages_noprof(gfp, order) };
+                let addr = unsafe { get_free_pages(gfp, order) };
                 if addr == 0 {
                     core::ptr::null_mut()
                 } else {
                     // SAFETY: `addr` is a direct-map address just returned by the allocator.
-                    unsafe { mm_helpers::virt_to_page(addr) }
+                    unsafe { virt_to_page(addr) }
                 }
             }
         };

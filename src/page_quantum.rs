@@ -2,8 +2,8 @@
 
 //! scullp's quanta: blocks of `2^order` pages from `__get_free_pages`.
 
-use crate::mm_helpers::virt_to_page;
-use crate::qset::{Quantum, DATA_GFP};
+use crate::helpers::{get_free_pages, virt_to_page};
+use crate::quantum::{Quantum, DATA_GFP};
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::page::PAGE_SIZE;
@@ -22,11 +22,14 @@ pub(crate) struct PageQuantum {
     order: u32,
 }
 
-// SAFETY: The block is plain memory owned by this value alone; any thread may use or free it.
+// SAFETY: The value holds nothing tied to a thread: any thread may copy to or from the block
+// (through raw pointers, see `Quantum`) or free it.
 unsafe impl Send for PageQuantum {}
+// SAFETY: `&PageQuantum` gives only the block's address, order and pages.
+unsafe impl Sync for PageQuantum {}
 
-// SAFETY: `addr` starts the `PAGE_SIZE << order` bytes allocated for `order`, owned by this
-// value until `drop` frees them (type invariant); `page` gives their pages.
+// SAFETY: `addr` starts the `PAGE_SIZE << order` bytes allocated for `order`, which only
+// `drop` frees (type invariant); `page` gives their pages, which user mappings may share.
 unsafe impl Quantum for PageQuantum {
     const MAX_ORDER: u32 = bindings::MAX_PAGE_ORDER;
 
@@ -36,7 +39,7 @@ unsafe impl Quantum for PageQuantum {
         }
         // SAFETY: Any flags without `__GFP_HIGHMEM` and an order up to MAX_PAGE_ORDER are
         // valid arguments.
-        let addr = unsafe { bindings::get_free_pages_noprof(DATA_GFP, order) };
+        let addr = unsafe { get_free_pages(DATA_GFP, order) };
         let addr = NonNull::new(addr as *mut u8).ok_or(ENOMEM)?;
         if order > 0 {
             // SAFETY: The block was just allocated at `order`, not compound, and its first

@@ -7,17 +7,19 @@
 
 use kernel::bindings;
 use kernel::fmt;
+use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::{Arc, Mutex};
-use kernel::uaccess::UserSliceWriter;
 
 mod chrdev;
-mod mm_helpers;
+mod compat;
+mod helpers;
 mod page_block;
 
-use chrdev::{capable_sys_admin, seek_position, CharDevices, FileOps, UserSource};
+use chrdev::{capable_sys_admin, seek_position, CharDevices, FileOps};
+use compat::param;
 use page_block::{Interface, PageBlock};
 
 module! {
@@ -41,17 +43,18 @@ module! {
 /// The longest command accepted in one write.
 const MAX_COMMAND: usize = 64;
 
-/// The blocks held, by id.
+/// The blocks held, by id. Ids count up from 1 and are 64-bit: at a billion allocations a
+/// second they would last centuries, so they never wrap.
 struct Held {
-    blocks: KVec<(u32, PageBlock)>,
-    next_id: u32,
+    blocks: KVec<(u64, PageBlock)>,
+    next_id: u64,
     pages: usize,
     max_pages: usize,
 }
 
 impl Held {
     /// Allocates a block and keeps it; returns its id.
-    fn alloc(&mut self, interface: Interface, order: u32, zeroed: bool) -> Result<u32> {
+    fn alloc(&mut self, interface: Interface, order: u32, zeroed: bool) -> Result<u64> {
         if order > bindings::MAX_PAGE_ORDER {
             pr_err!(
                 "order {order} is invalid: 0 to {}\n",
@@ -83,7 +86,7 @@ impl Held {
     }
 
     /// Frees the block `id`.
-    fn free(&mut self, id: u32) -> Result {
+    fn free(&mut self, id: u64) -> Result {
         let Some(i) = self.blocks.iter().position(|(b, _)| *b == id) else {
             pr_err!("free {id}: no such block\n");
             return Err(EINVAL);
@@ -100,14 +103,14 @@ impl Held {
         }
     }
 
-    fn release(&mut self, id: u32, block: PageBlock) {
+    fn release(&mut self, id: u64, block: PageBlock) {
         pr_info!("freeing {}\n", Row(id, &block));
         self.pages -= block.pages();
     }
 }
 
 /// One line of the table: id, interface, order, pages, pfn, physical, virtual address.
-struct Row<'a>(u32, &'a PageBlock);
+struct Row<'a>(u64, &'a PageBlock);
 
 impl fmt::Display for Row<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -145,7 +148,7 @@ enum Command {
         order: u32,
         zeroed: bool,
     },
-    Free(u32),
+    Free(u64),
     FreeAll,
 }
 
@@ -199,27 +202,29 @@ impl FileOps for PageAllocDevice {
         }
     }
 
-    fn read(&self, pos: &mut i64, out: &mut UserSliceWriter) -> Result<usize> {
+    fn read(&self, pos: &mut i64, out: &mut IovIterDest<'_>) -> Result<usize> {
         let table = self.table()?;
         let bytes = table.to_bytes();
         let start = usize::try_from(*pos).map_err(|_| EINVAL)?;
-        if start >= bytes.len() {
+        if start >= bytes.len() || out.is_empty() {
             return Ok(0);
         }
-        let n = out.len().min(bytes.len() - start);
-        out.write_slice(&bytes[start..start + n])?;
+        let n = out.copy_to_iter(&bytes[start..]);
+        if n == 0 {
+            return Err(EFAULT);
+        }
         *pos += n as i64;
         Ok(n)
     }
 
-    fn write(&self, _pos: &mut i64, input: &mut UserSource) -> Result<usize> {
+    fn write(&self, _pos: &mut i64, input: &mut IovIterSource<'_>) -> Result<usize> {
         let len = input.len();
         let mut buf = [0u8; MAX_COMMAND];
         if len > MAX_COMMAND {
             pr_err!("command too long: {len} bytes, at most {MAX_COMMAND}\n");
             return Err(EINVAL);
         }
-        if input.fill(&mut buf[..len])? != len {
+        if input.copy_from_iter(&mut buf[..len]) != len {
             return Err(EFAULT);
         }
         let text = core::str::from_utf8(&buf[..len]).unwrap_or("");
@@ -254,8 +259,8 @@ struct PageAlloc {
 
 impl kernel::Module for PageAlloc {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let order = *module_parameters::order.value();
-        let max_pages = *module_parameters::max_pages.value() as usize;
+        let order = param(module_parameters::order.value());
+        let max_pages = param(module_parameters::max_pages.value()) as usize;
         if order > bindings::MAX_PAGE_ORDER {
             pr_err!(
                 "order={order} is invalid: 0 to {}\n",

@@ -6,59 +6,72 @@
 //! quantum sets of `qset` slots; the sets form the device's list. A byte position maps to
 //! (set, slot, offset). Missing quanta are holes and read as zeros.
 //!
-//! The list is a vector of sets rather than LDD3's linked list: finding the set of a
-//! position is then O(1), so a sequential read or write of N bytes does O(N) work, with no
-//! cursor to keep in step. The store is generic over [`Quantum`], so the two devices share
-//! every line of list, read, write and trim logic.
+//! The sets are found by index in a sparse array (a 64-way radix tree) rather than LDD3's
+//! linked list: finding the set of a position takes a few steps whatever the position, so a
+//! sequential read or write of N bytes does O(N) work with no cursor to keep in step, and
+//! memory follows the data: a set exists only once a quantum in it does, and one byte at
+//! a far offset costs a quantum, a set and a few tree nodes. Every allocation of the write
+//! path fails as `ENOMEM` without waking the OOM killer, and is charged to the module's
+//! [`Budget`]. The store is generic over [`Quantum`], so the two devices share every line
+//! of list, read, write and trim logic.
 
+use crate::helpers::fatal_signal_pending;
+use crate::quantum::{Bytes, BytesMut, DataAlloc, Quantum, Sink, Source};
+use crate::sparse::{self, SparseArray};
 use core::ptr::NonNull;
-use kernel::alloc::flags::GFP_KERNEL_ACCOUNT;
-use kernel::alloc::{KVVec, KVec};
+use kernel::alloc::{flags::GFP_KERNEL_ACCOUNT, Vec};
 use kernel::bindings;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
+use kernel::sync::atomic::{Atomic, Relaxed};
+use kernel::sync::Arc;
 
-/// One quantum of memory, owned: dropping it gives the memory back to its allocator.
-///
-/// # Safety
-///
-/// `addr()` must point to `PAGE_SIZE << order()` bytes, valid for reads and writes, that the
-/// value owns alone and keeps until it is dropped.
-pub(crate) unsafe trait Quantum: Sized + Send {
-    /// The largest order this allocator accepts.
-    const MAX_ORDER: u32;
-
-    /// Allocates `PAGE_SIZE << order` bytes with unspecified content.
-    fn alloc(order: u32) -> Result<Self>;
-
-    /// Start of the quantum's memory.
-    fn addr(&self) -> NonNull<u8>;
-
-    /// The quantum's allocation order.
-    fn order(&self) -> u32;
-
-    /// The `index`th page of the quantum: an order-0 page with its own reference count, which
-    /// can be inserted into a user mapping.
-    fn page(&self, index: usize) -> NonNull<bindings::page>;
-
-    /// The quantum's bytes.
-    fn bytes(&self) -> &[u8] {
-        // SAFETY: By the trait's contract `addr()` starts `PAGE_SIZE << order()` bytes owned
-        // by `self`; the borrow of `self` keeps them alive and shared-only.
-        unsafe { core::slice::from_raw_parts(self.addr().as_ptr(), PAGE_SIZE << self.order()) }
-    }
-
-    /// The quantum's bytes, writable.
-    fn bytes_mut(&mut self) -> &mut [u8] {
-        // SAFETY: As in `bytes`, and `&mut self` makes this the only reference.
-        unsafe { core::slice::from_raw_parts_mut(self.addr().as_ptr(), PAGE_SIZE << self.order()) }
-    }
+/// The memory all devices of a module may hold together, data and metadata, and what they
+/// hold now.
+pub(crate) struct Budget {
+    held: Atomic<usize>,
+    limit: usize,
 }
 
-/// The flags of every allocation for data: charged to the writer's memory cgroup; no
-/// warning and no OOM killer on failure (`__GFP_NORETRY`), which is the writer's `ENOMEM`.
-pub(crate) const DATA_GFP: bindings::gfp_t =
-    bindings::GFP_KERNEL_ACCOUNT | bindings::__GFP_NOWARN | (1 << bindings::___GFP_NORETRY_BIT);
+impl Budget {
+    /// A budget of `limit` bytes.
+    pub(crate) fn new(limit: usize) -> Self {
+        Self {
+            held: Atomic::new(0),
+            limit,
+        }
+    }
+
+    /// Bytes held now.
+    pub(crate) fn held(&self) -> usize {
+        self.held.load(Relaxed)
+    }
+
+    /// Most bytes that may be held.
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Takes `bytes`; `ENOSPC` if that would pass the limit, as on a full file system.
+    fn charge(&self, bytes: usize) -> Result {
+        let mut held = self.held.load(Relaxed);
+        loop {
+            let new = held
+                .checked_add(bytes)
+                .filter(|&n| n <= self.limit)
+                .ok_or(ENOSPC)?;
+            match self.held.cmpxchg(held, new, Relaxed) {
+                Ok(_) => return Ok(()),
+                Err(now) => held = now,
+            }
+        }
+    }
+
+    /// Gives back `bytes` taken by [`Budget::charge`].
+    fn uncharge(&self, bytes: usize) {
+        self.held.fetch_sub(bytes, Relaxed);
+    }
+}
 
 /// The shape of a device's list: quantum size and slots per set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,65 +123,57 @@ impl Geometry {
     }
 }
 
-/// A quantum set: `qset` slots, each a quantum or a hole.
-struct QuantumSet<Q> {
-    slots: KVec<Option<Q>>,
+/// A quantum set: `qset` slots, each a quantum or a hole. It exists only while a quantum
+/// in it does (until the next trim).
+type QuantumSet<Q> = Vec<Option<Q>, DataAlloc>;
+
+fn new_set<Q>(qset: usize) -> Result<QuantumSet<Q>> {
+    // `DataAlloc` uses its own flags; the argument is ignored.
+    let mut slots = Vec::with_capacity(qset, GFP_KERNEL_ACCOUNT)?;
+    for _ in 0..qset {
+        // Cannot fail: the capacity was reserved above.
+        slots.push_within_capacity(None).map_err(|_| ENOMEM)?;
+    }
+    Ok(slots)
 }
 
-impl<Q: Quantum> QuantumSet<Q> {
-    fn new(qset: usize) -> Result<Self> {
-        let mut slots = KVec::with_capacity(qset, GFP_KERNEL_ACCOUNT)?;
-        for _ in 0..qset {
-            // Cannot fail: the capacity was reserved above.
-            slots.push_within_capacity(None).map_err(|_| ENOMEM)?;
-        }
-        Ok(Self { slots })
+/// Tree nodes a new entry can add: one per level of a 64-bit index (6 bits a level), and a
+/// new root.
+const MAX_NEW_NODES: usize = 12;
+
+/// A copy of no bytes is the fault that stopped it.
+fn copied(n: usize) -> Result<usize> {
+    if n == 0 {
+        Err(EFAULT)
+    } else {
+        Ok(n)
     }
 }
 
-/// The bytes holes read as, copied out in pieces of this size.
-static ZEROS: [u8; 4096] = [0; 4096];
-
-/// Feeds `n` zero bytes to `sink`.
-fn sink_zeros(mut n: usize, sink: &mut impl FnMut(&[u8]) -> Result) -> Result {
-    while n > 0 {
-        let k = n.min(ZEROS.len());
-        sink(&ZEROS[..k])?;
-        n -= k;
-    }
-    Ok(())
-}
-
-/// A fill of no bytes is the fault that stopped it.
-fn filled(result: Result<usize>) -> Result<usize> {
-    match result {
-        Ok(0) => Err(EFAULT),
-        other => other,
-    }
-}
-
-/// A device's data: the list of quantum sets and the size written so far.
+/// A device's data: the quantum sets by index and the size written so far.
 ///
 /// # Invariants
 ///
-/// Every set in `sets` has `geometry.qset()` slots and every quantum is
-/// `geometry.quantum()` bytes: the geometry only changes in [`QsetList::trim`], when the
-/// list is empty.
-pub(crate) struct QsetList<Q> {
+/// Every set in `sets` has `geometry.qset()` slots and at least one quantum, and every
+/// quantum is `geometry.quantum()` bytes: the geometry only changes in [`QsetList::trim`],
+/// when the list is empty. `budget` holds [`QsetList::held`] bytes for this list.
+pub(crate) struct QsetList<Q: Quantum> {
     geometry: Geometry,
-    sets: KVVec<QuantumSet<Q>>,
+    sets: SparseArray<QuantumSet<Q>>,
     size: u64,
     quanta: usize,
+    budget: Arc<Budget>,
 }
 
 impl<Q: Quantum> QsetList<Q> {
-    /// An empty list of the given shape.
-    pub(crate) fn new(geometry: Geometry) -> Self {
+    /// An empty list of the given shape, charging what it holds to `budget`.
+    pub(crate) fn new(geometry: Geometry, budget: Arc<Budget>) -> Self {
         Self {
             geometry,
-            sets: KVVec::new(),
+            sets: SparseArray::new(),
             size: 0,
             quanta: 0,
+            budget,
         }
     }
 
@@ -192,57 +197,97 @@ impl<Q: Quantum> QsetList<Q> {
         self.quanta
     }
 
+    /// Bytes of one set's slot array.
+    fn set_bytes_held(&self) -> usize {
+        self.geometry.qset() * core::mem::size_of::<Option<Q>>()
+    }
+
+    /// Bytes the list holds: quanta, slot arrays and index nodes.
+    pub(crate) fn held(&self) -> usize {
+        self.quanta * self.geometry.quantum()
+            + self.sets.len() * self.set_bytes_held()
+            + self.sets.nodes() * sparse::node_bytes::<QuantumSet<Q>>()
+    }
+
     /// Frees every quantum and set and gives the list a new shape.
     pub(crate) fn trim(&mut self, geometry: Geometry) {
-        self.sets = KVVec::new();
+        self.budget.uncharge(self.held());
+        self.sets = SparseArray::new();
         self.size = 0;
         self.quanta = 0;
         self.geometry = geometry;
+    }
+
+    fn quantum(&self, set: u64, slot: usize) -> Option<&Q> {
+        self.sets.get(set)?.get(slot)?.as_ref()
+    }
+
+    fn quantum_mut(&mut self, set: u64, slot: usize) -> Option<&mut Q> {
+        self.sets.get_mut(set)?.get_mut(slot)?.as_mut()
+    }
+
+    /// Allocates the quantum of (`set`, `slot`), which is a hole, lets `fill` write it and
+    /// returns what `fill` returns; the quantum goes in place only if `fill` succeeds. What
+    /// it may add (quantum, set, index nodes) is charged to the budget first, and what was
+    /// not used is given back.
+    fn add_quantum(
+        &mut self,
+        set: u64,
+        slot: usize,
+        fill: impl FnOnce(&mut Q) -> Result<usize>,
+    ) -> Result<usize> {
+        // A long write into new memory ends when its task is being killed.
+        if fatal_signal_pending() {
+            return Err(EINTR);
+        }
+        let most = self.geometry.quantum()
+            + self.set_bytes_held()
+            + MAX_NEW_NODES * sparse::node_bytes::<QuantumSet<Q>>();
+        self.budget.charge(most)?;
+        let before = self.held();
+        let result = self.add_quantum_charged(set, slot, fill);
+        self.budget.uncharge(most - (self.held() - before));
+        result
+    }
+
+    fn add_quantum_charged(
+        &mut self,
+        set: u64,
+        slot: usize,
+        fill: impl FnOnce(&mut Q) -> Result<usize>,
+    ) -> Result<usize> {
+        let mut q = Q::alloc(self.geometry.order())?;
+        let filled = fill(&mut q)?;
+        let qset = self.geometry.qset();
+        let place = self
+            .sets
+            .get_or_try_insert(set, || new_set(qset))?
+            .get_mut(slot)
+            .ok_or(EINVAL)?;
+        *place = Some(q);
+        self.quanta += 1;
+        Ok(filled)
     }
 
     /// The page holding byte `pos`, for a user mapping. A hole gets its quantum, zeroed, so
     /// that the mapping and the device share that page from now on.
     pub(crate) fn map_page(&mut self, pos: u64) -> Result<NonNull<bindings::page>> {
         let (set, slot, offset) = self.geometry.locate(pos);
-        let set = usize::try_from(set).map_err(|_| EFBIG)?;
-        self.grow_to(set)?;
-        let slot = &mut self.sets[set].slots[slot];
-        let q = match slot {
-            Some(q) => q,
-            None => {
-                let mut q = Q::alloc(self.geometry.order())?;
-                q.bytes_mut().fill(0);
-                self.quanta += 1;
-                slot.insert(q)
-            }
-        };
+        if self.quantum(set, slot).is_none() {
+            self.add_quantum(set, slot, |q| {
+                BytesMut::new(q, 0, usize::MAX).zero();
+                Ok(0)
+            })?;
+        }
+        let q = self.quantum(set, slot).ok_or(ENOMEM)?;
         Ok(q.page(offset >> kernel::page::PAGE_SHIFT))
     }
 
-    /// Makes sure set `set` exists.
-    fn grow_to(&mut self, set: usize) -> Result {
-        if set >= self.sets.len() {
-            self.sets
-                .reserve(set + 1 - self.sets.len(), GFP_KERNEL_ACCOUNT)?;
-            while self.sets.len() <= set {
-                let new = QuantumSet::new(self.geometry.qset())?;
-                // Cannot fail: the capacity was reserved above.
-                self.sets.push_within_capacity(new).map_err(|_| ENOMEM)?;
-            }
-        }
-        Ok(())
-    }
-
     /// Copies up to `len` bytes from `pos` into `sink`, a piece at a time, and returns the
-    /// number of bytes copied. Stops at the end of the data. An error from `sink` ends the
-    /// copy: it is returned if nothing was copied, else the count so far is.
-    pub(crate) fn read(
-        &self,
-        pos: u64,
-        len: usize,
-        mut sink: impl FnMut(&[u8]) -> Result,
-    ) -> Result<usize> {
-        if pos >= self.size {
+    /// number of bytes copied. Stops at the end of the data, or where `sink` faults: `EFAULT`
+    /// if that is before the first byte.
+    pub(crate) fn read(&self, pos: u64, len: usize, sink: &mut impl Sink) -> Result<usize> {
+        if pos >= self.size || len == 0 {
             return Ok(0);
         }
         let len = len.min((self.size - pos).try_into().unwrap_or(usize::MAX));
@@ -251,34 +296,30 @@ impl<Q: Quantum> QsetList<Q> {
         while done < len {
             let (set, slot, offset) = self.geometry.locate(pos + done as u64);
             let n = (quantum - offset).min(len - done);
-            let data = usize::try_from(set)
-                .ok()
-                .and_then(|s| self.sets.get(s))
-                .and_then(|s| s.slots[slot].as_ref());
-            let result = match data {
-                Some(q) => sink(&q.bytes()[offset..offset + n]),
-                None => sink_zeros(n, &mut sink),
+            let got = match self.quantum(set, slot) {
+                Some(q) => sink.copy(Bytes::new(q, offset, n)),
+                None => sink.zeros(n),
             };
-            match result {
-                Ok(()) => done += n,
-                Err(e) if done == 0 => return Err(e),
-                Err(_) => break,
+            done += got;
+            if got < n {
+                break;
             }
+        }
+        if done == 0 {
+            return Err(EFAULT);
         }
         Ok(done)
     }
 
     /// Copies `len` bytes from `source` to `pos`, allocating missing quanta, and returns the
-    /// number of bytes written. `source` fills each piece it is given and returns how many
-    /// bytes it filled, from the front: fewer means it hit a fault, and the write ends there.
-    /// A failure (from `source` or an allocation) is returned if nothing was written, else
-    /// the count so far is; the data written before stays, and no byte is counted that was
-    /// not copied.
+    /// number of bytes written. A fault in `source` ends the write where it stopped. A
+    /// failure (a fault, an allocation, the budget, a fatal signal) is returned if nothing
+    /// was written, else the count so far is. Exactly the bytes counted are changed.
     pub(crate) fn write(
         &mut self,
         pos: u64,
         len: usize,
-        mut source: impl FnMut(&mut [u8]) -> Result<usize>,
+        source: &mut impl Source,
     ) -> Result<usize> {
         let end = pos.checked_add(len as u64).ok_or(EFBIG)?;
         if end > i64::MAX as u64 {
@@ -291,11 +332,11 @@ impl<Q: Quantum> QsetList<Q> {
             let at = pos + done as u64;
             let (set, slot, offset) = self.geometry.locate(at);
             let n = (quantum - offset).min(len - done);
-            match self.write_piece(at, set, slot, offset, n, &mut source) {
-                Ok(filled) => {
-                    done += filled;
-                    self.size = self.size.max(at + filled as u64);
-                    if filled < n {
+            match self.write_piece(at, set, slot, offset, n, source) {
+                Ok(k) => {
+                    done += k;
+                    self.size = self.size.max(at + k as u64);
+                    if k < n {
                         break;
                     }
                 }
@@ -315,15 +356,10 @@ impl<Q: Quantum> QsetList<Q> {
             return;
         }
         let (set, slot, offset) = self.geometry.locate(self.size);
+        let gap = usize::try_from(pos - self.size).unwrap_or(usize::MAX);
         // At a quantum boundary the quantum holding the end has no data, so it does not exist.
-        let quantum = usize::try_from(set)
-            .ok()
-            .and_then(|s| self.sets.get_mut(s))
-            .and_then(|s| s.slots[slot].as_mut());
-        if let (Some(q), true) = (quantum, offset != 0) {
-            let gap = usize::try_from(pos - self.size).unwrap_or(usize::MAX);
-            let end = offset.saturating_add(gap).min(self.geometry.quantum());
-            q.bytes_mut()[offset..end].fill(0);
+        if let (Some(q), true) = (self.quantum_mut(set, slot), offset != 0) {
+            BytesMut::new(q, offset, gap).zero();
         }
     }
 
@@ -334,7 +370,7 @@ impl<Q: Quantum> QsetList<Q> {
     }
 
     /// Writes up to `n` bytes at `offset` of one quantum (at byte `at` of the device), which the
-    /// piece does not cross, and returns how many `source` filled (at least one).
+    /// piece does not cross, and returns how many `source` gave (at least one).
     fn write_piece(
         &mut self,
         at: u64,
@@ -342,30 +378,30 @@ impl<Q: Quantum> QsetList<Q> {
         slot: usize,
         offset: usize,
         n: usize,
-        source: &mut impl FnMut(&mut [u8]) -> Result<usize>,
+        source: &mut impl Source,
     ) -> Result<usize> {
-        let set = usize::try_from(set).map_err(|_| EFBIG)?;
-        self.grow_to(set)?;
-        let slot = &mut self.sets[set].slots[slot];
-        if let Some(q) = slot {
-            return filled(source(&mut q.bytes_mut()[offset..offset + n]));
+        if let Some(q) = self.quantum_mut(set, slot) {
+            return copied(source.copy(BytesMut::new(q, offset, n)));
         }
         // A new quantum: only the bytes a reader could see without a write are zeroed, those
         // before the copy and those after it that the data already covers (a hole). If the
-        // copy took nothing, the quantum goes back (dropped here).
-        let mut q = Q::alloc(self.geometry.order())?;
-        let bytes = q.bytes_mut();
-        let k = filled(source(&mut bytes[offset..offset + n]))?;
-        bytes[..offset].fill(0);
+        // copy took nothing, the quantum goes back.
         let covered = self.size.saturating_sub(at - offset as u64);
-        let end = usize::try_from(covered)
-            .unwrap_or(usize::MAX)
-            .min(bytes.len());
-        if end > offset + k {
-            bytes[offset + k..end].fill(0);
-        }
-        *slot = Some(q);
-        self.quanta += 1;
-        Ok(k)
+        let covered = usize::try_from(covered).unwrap_or(usize::MAX);
+        self.add_quantum(set, slot, |q| {
+            let k = copied(source.copy(BytesMut::new(q, offset, n)))?;
+            BytesMut::new(q, 0, offset).zero();
+            if covered > offset + k {
+                BytesMut::new(q, offset + k, covered - offset - k).zero();
+            }
+            Ok(k)
+        })
+    }
+}
+
+impl<Q: Quantum> Drop for QsetList<Q> {
+    fn drop(&mut self) {
+        // The memory itself goes with the fields.
+        self.budget.uncharge(self.held());
     }
 }

@@ -7,12 +7,83 @@ use kernel::prelude::*;
 #[kunit_tests(scull_qset)]
 mod tests {
     use crate::page_quantum::PageQuantum as Q;
-    use crate::qset::{Geometry, QsetList, Quantum, MAX_QSET};
+    use crate::qset::{Budget, Geometry, QsetList, MAX_QSET};
+    use crate::quantum::{Bytes, BytesMut, Quantum, Sink, Source};
     use kernel::page::PAGE_SIZE;
     use kernel::prelude::*;
+    use kernel::sync::Arc;
 
     fn geometry(order: u32, qset: usize) -> Geometry {
         Geometry::new::<Q>(order, qset).expect("valid geometry")
+    }
+
+    fn budget(limit: usize) -> Arc<Budget> {
+        Arc::new(Budget::new(limit), GFP_KERNEL).expect("budget")
+    }
+
+    fn list(order: u32, qset: usize) -> QsetList<Q> {
+        QsetList::new(geometry(order, qset), budget(usize::MAX))
+    }
+
+    /// A writer's buffer whose bytes from `fault_at` on cannot be read.
+    struct TestSource<'a> {
+        data: &'a [u8],
+        at: usize,
+        fault_at: usize,
+    }
+
+    impl<'a> TestSource<'a> {
+        fn new(data: &'a [u8]) -> Self {
+            Self::faulting_at(data, usize::MAX)
+        }
+
+        fn faulting_at(data: &'a [u8], fault_at: usize) -> Self {
+            Self {
+                data,
+                at: 0,
+                fault_at,
+            }
+        }
+    }
+
+    impl Source for TestSource<'_> {
+        fn copy(&mut self, mut into: BytesMut<'_>) -> usize {
+            let end = (self.at + into.len())
+                .min(self.fault_at)
+                .min(self.data.len());
+            let n = into.copy_from_slice(&self.data[self.at.min(end)..end]);
+            self.at += n;
+            n
+        }
+    }
+
+    /// A reader's buffer that takes at most `room` bytes (then faults).
+    struct TestSink {
+        out: KVec<u8>,
+        room: usize,
+    }
+
+    impl TestSink {
+        fn take(&mut self, n: usize) -> usize {
+            let n = n.min(self.room - self.out.len());
+            let len = self.out.len();
+            self.out
+                .resize(len + n, 0, GFP_KERNEL)
+                .expect("test buffer");
+            n
+        }
+    }
+
+    impl Sink for TestSink {
+        fn copy(&mut self, bytes: Bytes<'_>) -> usize {
+            let start = self.out.len();
+            let n = self.take(bytes.len());
+            bytes.copy_to_slice(&mut self.out[start..start + n])
+        }
+
+        fn zeros(&mut self, n: usize) -> usize {
+            self.take(n)
+        }
     }
 
     /// `len` bytes of a pattern that differs at every position of a quantum.
@@ -26,22 +97,19 @@ mod tests {
     }
 
     fn write_all(list: &mut QsetList<Q>, pos: u64, data: &[u8]) -> Result<usize> {
-        let mut at = 0;
-        list.write(pos, data.len(), |buf| {
-            buf.copy_from_slice(&data[at..at + buf.len()]);
-            at += buf.len();
-            Ok(buf.len())
-        })
+        list.write(pos, data.len(), &mut TestSource::new(data))
     }
 
     fn read_all(list: &QsetList<Q>, pos: u64, len: usize) -> KVec<u8> {
-        let mut out = KVec::new();
-        list.read(pos, len, |c| {
-            out.extend_from_slice(c, GFP_KERNEL)?;
-            Ok(())
-        })
-        .expect("read");
-        out
+        let mut sink = TestSink {
+            out: KVec::new(),
+            room: usize::MAX,
+        };
+        match list.read(pos, len, &mut sink) {
+            Ok(n) => assert_eq!(n, sink.out.len()),
+            Err(e) => assert_eq!(e, EFAULT),
+        }
+        sink.out
     }
 
     #[test]
@@ -67,7 +135,7 @@ mod tests {
 
     #[test]
     fn write_grows_and_reads_back_across_sets() {
-        let mut list = QsetList::<Q>::new(geometry(0, 2));
+        let mut list = list(0, 2);
         let data = pattern(5 * PAGE_SIZE, 7);
         assert_eq!(write_all(&mut list, 100, &data), Ok(data.len()));
         assert_eq!(list.size(), 100 + data.len() as u64);
@@ -83,12 +151,13 @@ mod tests {
     #[test]
     fn holes_read_as_zeros_and_cost_no_quanta() {
         let g = geometry(0, 2);
-        let mut list = QsetList::<Q>::new(g);
+        let mut list = list(0, 2);
         let far = 3 * g.set_bytes();
         assert_eq!(write_all(&mut list, 0, b"head"), Ok(4));
         assert_eq!(write_all(&mut list, far, b"tail"), Ok(4));
         assert_eq!(list.quanta(), 2);
-        assert_eq!(list.sets(), 4);
+        // Only the sets with a quantum exist.
+        assert_eq!(list.sets(), 2);
         assert_eq!(list.size(), far + 4);
         let middle = read_all(&list, 4, (far - 4) as usize);
         assert_eq!(middle.len() as u64, far - 4);
@@ -98,7 +167,7 @@ mod tests {
 
     #[test]
     fn read_stops_at_the_end() {
-        let mut list = QsetList::<Q>::new(geometry(0, 4));
+        let mut list = list(0, 4);
         assert_eq!(write_all(&mut list, 0, b"hello"), Ok(5));
         assert_eq!(read_all(&list, 5, 10).len(), 0);
         assert_eq!(read_all(&list, 1000, 10).len(), 0);
@@ -107,7 +176,7 @@ mod tests {
 
     #[test]
     fn trim_frees_everything_and_reshapes() {
-        let mut list = QsetList::<Q>::new(geometry(0, 2));
+        let mut list = list(0, 2);
         let data = pattern(3 * PAGE_SIZE, 1);
         assert_eq!(write_all(&mut list, 0, &data), Ok(data.len()));
         list.trim(geometry(1, 3));
@@ -119,45 +188,60 @@ mod tests {
     }
 
     #[test]
-    fn failed_copy_keeps_what_was_written() {
-        let mut list = QsetList::<Q>::new(geometry(0, 2));
-        let mut calls = 0;
-        let n = list.write(0, 3 * PAGE_SIZE, |buf| {
-            calls += 1;
-            if calls == 2 {
-                return Err(EFAULT);
-            }
-            buf.fill(0xab);
-            Ok(buf.len())
-        });
-        assert_eq!(n, Ok(PAGE_SIZE));
+    fn failed_copy_changes_nothing() {
+        let mut list = list(0, 2);
+        let old = pattern(3 * PAGE_SIZE, 3);
+        assert_eq!(write_all(&mut list, 0, &old), Ok(old.len()));
+        let new = pattern(3 * PAGE_SIZE, 9);
+        // A fault before the first byte: EFAULT, and the data as it was.
+        let mut source = TestSource::faulting_at(&new, 0);
+        assert_eq!(list.write(100, 10, &mut source), Err(EFAULT));
+        assert!(read_all(&list, 0, old.len())[..] == old[..]);
+        // A fault within: exactly the bytes before it changed, at every offset in a piece.
+        for fault_at in [1, PAGE_SIZE - 101, PAGE_SIZE - 100, PAGE_SIZE + 7] {
+            let mut source = TestSource::faulting_at(&new, fault_at);
+            assert_eq!(list.write(100, 2 * PAGE_SIZE, &mut source), Ok(fault_at));
+            let back = read_all(&list, 0, old.len());
+            assert!(back[..100] == old[..100]);
+            assert!(back[100..100 + fault_at] == new[..fault_at]);
+            assert!(back[100 + fault_at..] == old[100 + fault_at..]);
+            assert_eq!(write_all(&mut list, 0, &old), Ok(old.len()));
+        }
+        assert_eq!(list.size(), old.len() as u64);
+        assert_eq!(list.quanta(), 3);
+    }
+
+    #[test]
+    fn failed_copy_into_new_quanta_keeps_no_quantum() {
+        let mut list = list(0, 2);
+        let data = pattern(3 * PAGE_SIZE, 5);
+        let mut source = TestSource::faulting_at(&data, PAGE_SIZE);
+        assert_eq!(list.write(0, data.len(), &mut source), Ok(PAGE_SIZE));
         assert_eq!(list.size(), PAGE_SIZE as u64);
         // The quantum whose copy failed was given back, not kept half-written.
         assert_eq!(list.quanta(), 1);
-        // Nothing written at all: the error itself.
-        assert_eq!(list.write(0, 10, |_| Err(EFAULT)), Err(EFAULT));
-        assert_eq!(list.write(0, 10, |_| Ok(0)), Err(EFAULT));
+        let mut source = TestSource::faulting_at(&data, 0);
+        assert_eq!(
+            list.write(5 * PAGE_SIZE as u64, 10, &mut source),
+            Err(EFAULT)
+        );
+        assert_eq!((list.quanta(), list.sets()), (1, 1));
     }
 
     #[test]
     fn partial_copy_counts_only_what_was_copied() {
-        let mut list = QsetList::<Q>::new(geometry(0, 2));
-        let mut calls = 0;
+        let mut list = list(0, 2);
+        let data = pattern(3 * PAGE_SIZE, 0xcd);
         // The second piece is copied halfway, as when the user buffer ends in a hole.
-        let n = list.write(10, 3 * PAGE_SIZE, |buf| {
-            calls += 1;
-            let k = if calls == 2 { buf.len() / 2 } else { buf.len() };
-            buf[..k].fill(0xcd);
-            Ok(k)
-        });
         let want = PAGE_SIZE - 10 + PAGE_SIZE / 2;
-        assert_eq!(n, Ok(want));
+        let mut source = TestSource::faulting_at(&data, want);
+        assert_eq!(list.write(10, 3 * PAGE_SIZE, &mut source), Ok(want));
         assert_eq!(list.size(), 10 + want as u64);
         assert_eq!(list.quanta(), 2);
         let back = read_all(&list, 0, 2 * PAGE_SIZE);
         assert_eq!(back.len(), 10 + want);
         assert!(back[..10].iter().all(|&b| b == 0));
-        assert!(back[10..].iter().all(|&b| b == 0xcd));
+        assert!(back[10..] == data[..want]);
         // The uncopied half of the new quantum is zeros, seen once a later write passes it.
         assert_eq!(write_all(&mut list, 2 * PAGE_SIZE as u64, b"z"), Ok(1));
         let tail = read_all(&list, 10 + want as u64, PAGE_SIZE / 2);
@@ -165,10 +249,74 @@ mod tests {
     }
 
     #[test]
+    fn a_faulting_reader_gets_what_it_took() {
+        let mut list = list(0, 2);
+        let data = pattern(2 * PAGE_SIZE, 1);
+        assert_eq!(write_all(&mut list, 0, &data), Ok(data.len()));
+        for room in [0, 1, PAGE_SIZE + 3] {
+            let mut sink = TestSink {
+                out: KVec::new(),
+                room,
+            };
+            let got = list.read(0, data.len(), &mut sink);
+            assert_eq!(got, if room == 0 { Err(EFAULT) } else { Ok(room) });
+            assert!(sink.out[..] == data[..room]);
+        }
+    }
+
+    #[test]
+    fn memory_follows_the_data_not_the_offset() {
+        let mut list = list(0, 500);
+        // One byte at 16 GiB, at 1 TiB and at the last byte a file can have.
+        for (i, pos) in [16u64 << 30, 1 << 40, i64::MAX as u64 - 1]
+            .into_iter()
+            .enumerate()
+        {
+            assert_eq!(write_all(&mut list, pos, b"x"), Ok(1));
+            assert_eq!(list.quanta(), i + 1);
+            assert_eq!(list.sets(), i + 1);
+            assert!(read_all(&list, pos, 2)[..] == b"x"[..]);
+        }
+        assert_eq!(list.size(), i64::MAX as u64);
+        // Three quanta, three slot arrays of 500 and a few index nodes.
+        let held = list.held();
+        assert!(held < 3 * PAGE_SIZE + 3 * 500 * 16 + 24 * 1600);
+        assert!(read_all(&list, (1 << 40) - 5, 5).iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn the_budget_bounds_what_is_held_and_trim_gives_it_back() {
+        let shared = budget(64 * PAGE_SIZE);
+        let mut a = QsetList::<Q>::new(geometry(0, 4), shared.clone());
+        let mut b = QsetList::<Q>::new(geometry(0, 4), shared.clone());
+        let data = pattern(40 * PAGE_SIZE, 2);
+        let n = a
+            .write(0, data.len(), &mut TestSource::new(&data))
+            .expect("a");
+        assert_eq!(n, data.len());
+        // The second list gets what is left, then ENOSPC.
+        let m = b
+            .write(0, data.len(), &mut TestSource::new(&data))
+            .expect("b");
+        assert!(m > 0 && m < data.len());
+        assert_eq!(
+            b.write(m as u64, 10, &mut TestSource::new(&data)),
+            Err(ENOSPC)
+        );
+        assert_eq!(shared.held(), a.held() + b.held());
+        assert!(shared.held() <= 64 * PAGE_SIZE);
+        assert!(read_all(&b, 0, m)[..] == data[..m]);
+        a.trim(geometry(0, 4));
+        assert_eq!(shared.held(), b.held());
+        drop(b);
+        assert_eq!(shared.held(), 0);
+    }
+
+    #[test]
     fn bytes_past_the_end_read_as_zeros_once_reached() {
         // 16 KiB quanta: small writes leave most of a new quantum beyond the end.
         let q = 4 * PAGE_SIZE;
-        let mut list = QsetList::<Q>::new(geometry(2, 4));
+        let mut list = list(2, 4);
         assert_eq!(write_all(&mut list, 0, b"abc"), Ok(3));
         // A write further into the same quantum: the gap reads as zeros.
         assert_eq!(write_all(&mut list, 10_000, b"x"), Ok(1));
@@ -191,7 +339,7 @@ mod tests {
 
     #[test]
     fn positions_past_loff_max_are_refused() {
-        let mut list = QsetList::<Q>::new(geometry(0, 2));
+        let mut list = list(0, 2);
         assert_eq!(write_all(&mut list, i64::MAX as u64, b"x"), Err(EFBIG));
         assert_eq!(write_all(&mut list, u64::MAX, b"x"), Err(EFBIG));
         assert_eq!(list.quanta(), 0);

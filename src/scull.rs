@@ -3,19 +3,21 @@
 //! A scull device over the quantum-set store: the file semantics of LDD3's scull, shared
 //! by scullp and scullv, which differ only in their [`Quantum`] type and names.
 
-use crate::chrdev::{seek_position, CharDevices, FileOps, UserSource};
+use crate::chrdev::{seek_position, CharDevices, FileOps};
+use crate::helpers::total_ram_bytes;
 use crate::ioctl::Settings;
-use crate::qset::{Geometry, QsetList, Quantum, MAX_QSET};
+use crate::qset::{Budget, Geometry, QsetList, MAX_QSET};
+use crate::quantum::Quantum;
 use core::fmt;
 use kernel::bindings;
 use kernel::debugfs;
+use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::mm::virt::VmaNew;
 use kernel::new_mutex;
 use kernel::page::{BorrowedPage, PAGE_SIZE};
 use kernel::prelude::*;
 use kernel::sync::atomic::{Atomic, Relaxed};
 use kernel::sync::{Arc, Mutex};
-use kernel::uaccess::UserSliceWriter;
 
 /// The largest number of minors a module registers.
 pub(crate) const MAX_DEVS: u32 = 256;
@@ -34,6 +36,8 @@ pub(crate) struct Params {
     pub(crate) qset: u32,
     /// Most bytes a device holds, in MiB; 0 for no limit.
     pub(crate) limit_mib: u32,
+    /// Most memory all devices hold together, in MiB; 0 for half of RAM.
+    pub(crate) total_mib: u32,
 }
 
 /// One scull device (one minor).
@@ -49,9 +53,9 @@ pub(crate) struct ScullDevice<Q: Quantum> {
 }
 
 impl<Q: Quantum> ScullDevice<Q> {
-    fn new(settings: Arc<Settings<Q>>, limit: u64) -> impl PinInit<Self> {
+    fn new(settings: Arc<Settings<Q>>, budget: Arc<Budget>, limit: u64) -> impl PinInit<Self> {
         pin_init!(Self {
-            data <- new_mutex!(QsetList::new(settings.next())),
+            data <- new_mutex!(QsetList::new(settings.next(), budget)),
             settings,
             limit,
             maps: Atomic::new(0),
@@ -73,15 +77,15 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
         Ok(())
     }
 
-    fn read(&self, pos: &mut i64, out: &mut UserSliceWriter) -> Result<usize> {
+    fn read(&self, pos: &mut i64, out: &mut IovIterDest<'_>) -> Result<usize> {
         let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
         let data = self.data.lock();
-        let n = data.read(start, out.len(), |chunk| out.write_slice(chunk))?;
+        let n = data.read(start, out.len(), out)?;
         *pos += n as i64;
         Ok(n)
     }
 
-    fn write(&self, pos: &mut i64, input: &mut UserSource) -> Result<usize> {
+    fn write(&self, pos: &mut i64, input: &mut IovIterSource<'_>) -> Result<usize> {
         let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
         let mut len = input.len();
         if self.limit != 0 {
@@ -94,7 +98,7 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
             len = len.min(room.try_into().unwrap_or(usize::MAX));
         }
         let mut data = self.data.lock();
-        let n = data.write(start, len, |buf| input.fill(buf))?;
+        let n = data.write(start, len, input)?;
         *pos += n as i64;
         Ok(n)
     }
@@ -165,6 +169,14 @@ fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<Geometry> {
         );
         return Err(EINVAL);
     }
+    let ram_mib = total_ram_bytes() >> 20;
+    if u64::from(p.total_mib) > ram_mib {
+        pr_err!(
+            "{name}_total_mib={} is invalid: 0 (half of RAM) to {ram_mib} (all of it)\n",
+            p.total_mib
+        );
+        return Err(EINVAL);
+    }
     Geometry::new::<Q>(p.order, p.qset as usize).inspect_err(|_| {
         pr_err!("{name}_qset={} is invalid: 1 to {MAX_QSET}\n", p.qset);
     })
@@ -187,11 +199,22 @@ pub(crate) fn register<Q: Quantum + 'static>(
 ) -> Result<Scull<Q>> {
     let geometry = validate::<Q>(name, params)?;
     let settings = Arc::pin_init(Settings::new(geometry), GFP_KERNEL)?;
+    let total = match params.total_mib {
+        0 => total_ram_bytes() / 2,
+        mib => u64::from(mib) << 20,
+    };
+    let budget = Arc::new(
+        Budget::new(usize::try_from(total).unwrap_or(usize::MAX)),
+        GFP_KERNEL,
+    )?;
     let mut devices = KVec::with_capacity(params.devs as usize, GFP_KERNEL)?;
     let mut dumped = KVec::with_capacity(params.devs as usize, GFP_KERNEL)?;
     let limit = u64::from(params.limit_mib) << 20;
     for _ in 0..params.devs {
-        let dev = Arc::pin_init(ScullDevice::new(settings.clone(), limit), GFP_KERNEL)?;
+        let dev = Arc::pin_init(
+            ScullDevice::new(settings.clone(), budget.clone(), limit),
+            GFP_KERNEL,
+        )?;
         dumped.push(dev.clone(), GFP_KERNEL)?;
         devices.push(dev, GFP_KERNEL)?;
     }
@@ -203,16 +226,18 @@ pub(crate) fn register<Q: Quantum + 'static>(
     let dump = MemDump {
         name: name.to_str().unwrap_or("scull"),
         devices: dumped,
+        budget,
     };
     let dump = KBox::pin_init(dir.read_only_file(c"mem", dump), GFP_KERNEL)?;
     pr_info!(
-        "major {}, {} devices, order {} ({}-byte quanta), qset {}, limit {} MiB\n",
+        "major {}, {} devices, order {} ({}-byte quanta), qset {}, limit {} MiB, all devices at most {} MiB\n",
         devices.major(),
         params.devs,
         geometry.order(),
         geometry.quantum(),
         geometry.qset(),
-        params.limit_mib
+        params.limit_mib,
+        total >> 20
     );
     Ok(Scull {
         _dump: dump,
@@ -221,34 +246,36 @@ pub(crate) fn register<Q: Quantum + 'static>(
     })
 }
 
-/// The text of `/sys/kernel/debug/{name}/mem`: one line per device.
+/// The text of `/sys/kernel/debug/{name}/mem`: one line per device, then the module's total.
 struct MemDump<Q: Quantum> {
     name: &'static str,
     devices: KVec<Arc<ScullDevice<Q>>>,
+    budget: Arc<Budget>,
 }
 
 // debugfs prints a file's data with its `Debug` form.
 impl<Q: Quantum> fmt::Debug for MemDump<Q> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "device order qset size sets quanta bytes_held")?;
+        writeln!(
+            f,
+            "device order qset size sets quanta data_bytes meta_bytes"
+        )?;
         for (i, dev) in self.devices.iter().enumerate() {
             let data = dev.data.lock();
             let g = data.geometry();
-            write!(
+            let data_bytes = data.quanta() * g.quantum();
+            writeln!(
                 f,
-                "{}{i} {} {} {} {} {} {}",
+                "{}{i} {} {} {} {} {} {data_bytes} {}",
                 self.name,
                 g.order(),
                 g.qset(),
                 data.size(),
                 data.sets(),
                 data.quanta(),
-                data.quanta() * g.quantum()
+                data.held() - data_bytes
             )?;
-            if i + 1 < self.devices.len() {
-                writeln!(f)?;
-            }
         }
-        Ok(())
+        write!(f, "total {} of {}", self.budget.held(), self.budget.limit())
     }
 }

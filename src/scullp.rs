@@ -2,16 +2,20 @@
 
 //! scullp: LDD3's scull with quanta of whole pages from `__get_free_pages`.
 
+use compat::param;
 use kernel::prelude::*;
 
 mod chrdev;
+mod compat;
+mod helpers;
 mod ioctl;
-mod mm_helpers;
 mod page_quantum;
 mod qset;
 #[cfg(CONFIG_KUNIT)]
 mod qset_tests;
+mod quantum;
 mod scull;
+mod sparse;
 
 module! {
     type: Scullp,
@@ -40,6 +44,10 @@ module! {
             default: 256,
             description: "Most MiB a device holds (writes past it get ENOSPC); 0: no limit",
         },
+        scullp_total_mib: u32 {
+            default: 0,
+            description: "Most MiB all devices hold together, data and metadata (writes past it get ENOSPC); 0: half of RAM",
+        },
     },
 }
 
@@ -50,11 +58,12 @@ struct Scullp {
 impl kernel::Module for Scullp {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let params = scull::Params {
-            major: *module_parameters::scullp_major.value(),
-            devs: *module_parameters::scullp_devs.value(),
-            order: *module_parameters::scullp_order.value(),
-            qset: *module_parameters::scullp_qset.value(),
-            limit_mib: *module_parameters::scullp_limit_mib.value(),
+            major: param(module_parameters::scullp_major.value()),
+            devs: param(module_parameters::scullp_devs.value()),
+            order: param(module_parameters::scullp_order.value()),
+            qset: param(module_parameters::scullp_qset.value()),
+            limit_mib: param(module_parameters::scullp_limit_mib.value()),
+            total_mib: param(module_parameters::scullp_total_mib.value()),
         };
         let scull = scull::register(c"scullp", &params, module)?;
         Ok(Self { _scull: scull })

@@ -2,12 +2,17 @@
 
 //! scullv: LDD3's scull with virtually contiguous quanta from `vmalloc`.
 
+use compat::param;
 use kernel::prelude::*;
 
 mod chrdev;
+mod compat;
+mod helpers;
 mod ioctl;
 mod qset;
+mod quantum;
 mod scull;
+mod sparse;
 mod vmalloc_quantum;
 
 module! {
@@ -37,6 +42,10 @@ module! {
             default: 256,
             description: "Most MiB a device holds (writes past it get ENOSPC); 0: no limit",
         },
+        scullv_total_mib: u32 {
+            default: 0,
+            description: "Most MiB all devices hold together, data and metadata (writes past it get ENOSPC); 0: half of RAM",
+        },
     },
 }
 
@@ -47,11 +56,12 @@ struct Scullv {
 impl kernel::Module for Scullv {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let params = scull::Params {
-            major: *module_parameters::scullv_major.value(),
-            devs: *module_parameters::scullv_devs.value(),
-            order: *module_parameters::scullv_order.value(),
-            qset: *module_parameters::scullv_qset.value(),
-            limit_mib: *module_parameters::scullv_limit_mib.value(),
+            major: param(module_parameters::scullv_major.value()),
+            devs: param(module_parameters::scullv_devs.value()),
+            order: param(module_parameters::scullv_order.value()),
+            qset: param(module_parameters::scullv_qset.value()),
+            limit_mib: param(module_parameters::scullv_limit_mib.value()),
+            total_mib: param(module_parameters::scullv_total_mib.value()),
         };
         let scull = scull::register(c"scullv", &params, module)?;
         Ok(Self { _scull: scull })

@@ -2,7 +2,7 @@
 
 //! scullv's quanta: virtually contiguous blocks from `vmalloc`.
 
-use crate::qset::{Quantum, DATA_GFP};
+use crate::quantum::{Quantum, DATA_GFP};
 use core::alloc::Layout;
 use core::ptr::NonNull;
 use kernel::alloc::allocator::Vmalloc;
@@ -21,16 +21,19 @@ pub(crate) struct VmallocQuantum {
     order: u32,
 }
 
-// SAFETY: The block is plain memory owned by this value alone; any thread may use or free it.
+// SAFETY: The value holds nothing tied to a thread: any thread may copy to or from the block
+// (through raw pointers, see `Quantum`) or free it.
 unsafe impl Send for VmallocQuantum {}
+// SAFETY: `&VmallocQuantum` gives only the block's address, order and pages.
+unsafe impl Sync for VmallocQuantum {}
 
 fn layout(order: u32) -> Layout {
     // Cannot fail: sizes up to `PAGE_SIZE << MAX_PAGE_ORDER` with page alignment are valid.
     Layout::from_size_align(PAGE_SIZE << order, PAGE_SIZE).unwrap_or(Layout::new::<u8>())
 }
 
-// SAFETY: `addr` starts the `PAGE_SIZE << order` bytes allocated for `order`, owned by this
-// value until `drop` frees them (type invariant).
+// SAFETY: `addr` starts the `PAGE_SIZE << order` bytes allocated for `order`, which only
+// `drop` frees (type invariant); `page` gives their pages, which user mappings may share.
 unsafe impl Quantum for VmallocQuantum {
     // vmalloc could go higher; the same limit as scullp keeps the two devices alike.
     const MAX_ORDER: u32 = bindings::MAX_PAGE_ORDER;

@@ -16,7 +16,7 @@ for m in scullp scullv; do
 	scull-stress fault /dev/${m}0 24
 	echo x >/dev/${m}0
 	expect_eq "$m: after the fault run, truncation frees every quantum" \
-		"$(grep "^${m}0 " $fi/$m/mem | cut -d' ' -f4-)" "2 1 1 $((4096 << $(cut -d' ' -f2 $fi/$m/mem | sed -n 2p)))"
+		"$(grep "^${m}0 " $fi/$m/mem | cut -d' ' -f4-7)" "2 1 1 $((4096 << $(cut -d' ' -f2 $fi/$m/mem | sed -n 2p)))"
 	check "$m: rmmod after faults" rmmod $m
 done
 echo 0 >$fi/fail_page_alloc/probability

@@ -23,3 +23,11 @@ md5_of() {
 }
 
 loaded() { grep -q "^$1 " /proc/modules; }
+
+# What the system has free, in KiB: MemFree plus the pages on the per-cpu lists (the
+# `count:` lines of /proc/zoneinfo), where freed pages wait before MemFree counts them.
+free_kib() {
+	sleep 0.3
+	echo $(($(awk '/^MemFree:/ { print $2 }' /proc/meminfo) + \
+		$(awk '$1 == "count:" { s += $2 } END { print s * 4 }' /proc/zoneinfo)))
+}

@@ -18,7 +18,7 @@ expect_eq "$m: echo/cat round trip" "$(cat $dev)" hello
 expect_eq "$m: data stays across opens" "$(cat $dev)" hello
 expect_eq "$m: load line in dmesg" \
 	"$(dmesg | grep "$m: major" | tail -1 | sed 's/.*\] //; s/major [0-9]*/major N/')" \
-	"$m: major N, 4 devices, order $order0 ($quantum-byte quanta), qset 500, limit 256 MiB"
+	"$m: major N, 4 devices, order $order0 ($quantum-byte quanta), qset 500, limit 256 MiB, all devices at most $(($(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) / 2048)) MiB"
 
 # --- tens of MiB of random data at the default order ---
 dd if=/dev/urandom of=/tmp/rand bs=1M count=40 2>/dev/null
@@ -35,17 +35,26 @@ expect_eq "$m: 40 MiB written with odd bs=7777 reads back" "$(md5_of $dev 3333)"
 
 # --- the memory dump agrees with what was written ---
 quanta=$((41943040 / quantum))
-expect_eq "$m: dump after 40 MiB (order qset size sets quanta bytes)" \
-	"$(grep "^${m}0 " /sys/kernel/debug/$m/mem)" \
+line=$(grep "^${m}0 " /sys/kernel/debug/$m/mem)
+expect_eq "$m: dump after 40 MiB (order qset size sets quanta data_bytes)" \
+	"$(echo "$line" | cut -d' ' -f1-7)" \
 	"${m}0 $order0 500 41943040 $(((quanta + 499) / 500)) $quanta 41943040"
+meta=$(echo "$line" | cut -d' ' -f8)
+check "$m: metadata is under 1% of the data ($meta bytes)" test "$meta" -gt 0 -a "$meta" -lt 419430
 expect_eq "$m: dump of an untouched device" \
-	"$(grep "^${m}3 " /sys/kernel/debug/$m/mem)" "${m}3 $order0 500 0 0 0 0"
+	"$(grep "^${m}3 " /sys/kernel/debug/$m/mem)" "${m}3 $order0 500 0 0 0 0 0"
+expect_eq "$m: the module's total is the sum of its devices" \
+	"$(sed -n 's/^total \([0-9]*\) of .*/\1/p' /sys/kernel/debug/$m/mem)" \
+	"$(awk '/^'$m'[0-9]/ { s += $7 + $8 } END { print s }' /sys/kernel/debug/$m/mem)"
 
 # --- the LDD3 ioctls ---
 scull-ioctl $m $order0 500
 
 # --- seeks, holes, truncation ---
 scull-check seek $dev
+
+# --- writes from faulting buffers change exactly the bytes they report ---
+scull-check integrity $dev $quantum
 
 # --- several devices at once from parallel processes ---
 expect_eq "guest has 2 CPUs" "$(nproc)" 2
@@ -80,11 +89,13 @@ dd if=/tmp/rand of=$dev bs=1M 2>/dev/null
 expect_eq "$m: 40 MiB over 320 quantum sets (order 3, qset 4)" "$(md5_of $dev)" "$want"
 expect_eq "$m: ... read with bs=5000" "$(md5_of $dev 5000)" "$want"
 scull-check seek /dev/${m}1
+scull-check integrity /dev/${m}2 32768
 check "$m: rmmod after order 3" rmmod $m
 
 check "$m: insmod ${m}_order=10 ${m}_qset=1" insmod $ko ${m}_order=10 ${m}_qset=1
 dd if=/tmp/rand of=$dev bs=1M 2>/dev/null
 expect_eq "$m: 40 MiB at the largest order, one quantum a set" "$(md5_of $dev)" "$want"
+scull-check integrity /dev/${m}1 4194304
 check "$m: rmmod after order 10" rmmod $m
 
 # --- invalid parameters: refused, one dmesg line, kernel up ---
@@ -116,6 +127,7 @@ bad ${m}_devs=257 "${m}_devs=257 is invalid"
 bad ${m}_major=512 "${m}_major=512 is invalid"
 bad ${m}_major=1 "cannot register $m"
 bad ${m}_order=abc "${m}_order"
+bad ${m}_total_mib=99999999 "${m}_total_mib=99999999 is invalid"
 check "$m: kernel still works after bad parameters" insmod $ko ${m}_devs=1
 echo ok >$dev
 expect_eq "$m: device works after bad parameters" "$(cat $dev)" ok
@@ -126,7 +138,7 @@ expect_eq "$m: scull_load with group, mode and parameters" \
 	"$(scull_load $m -d /lib/modules -g 0 -m 664 ${m}_qset=7 ${m}_devs=2 | sed 's/major [0-9]*/major N/')" \
 	"$m: major N, /dev/${m}0..1, group 0, mode 664"
 expect_eq "$m: nodes have the mode asked for" "$(ls -l /dev/${m}1 | cut -c1-10)" "crw-rw-r--"
-expect_eq "$m: parameters in force" "$(grep "^${m}1 " /sys/kernel/debug/$m/mem)" "${m}1 $order0 7 0 0 0 0"
+expect_eq "$m: parameters in force" "$(grep "^${m}1 " /sys/kernel/debug/$m/mem)" "${m}1 $order0 7 0 0 0 0 0"
 check "$m: scull_unload" scull_unload $m
 check "$m: unloaded, nodes gone" test ! -e /dev/${m}0 -a ! -d /sys/class/$m
 rm -f /tmp/rand

@@ -105,3 +105,21 @@ pub fn become_nobody() -> bool {
     // SAFETY: A plain syscall.
     unsafe { libc::setuid(65534) == 0 }
 }
+
+/// What the system has free, in KiB: `MemFree` plus the pages waiting on the per-cpu lists
+/// (the `count:` lines of /proc/zoneinfo), which `MemFree` does not count.
+pub fn free_memory() -> std::io::Result<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo")?;
+    let free: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemFree:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    let zoneinfo = std::fs::read_to_string("/proc/zoneinfo")?;
+    let pcp_pages: u64 = zoneinfo
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("count:"))
+        .filter_map(|v| v.trim().parse::<u64>().ok())
+        .sum();
+    Ok(free + pcp_pages * 4)
+}

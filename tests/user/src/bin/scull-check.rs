@@ -4,13 +4,16 @@
 //! `TEST FAIL: ...` line per check.
 //!   scull-check seek DEVICE          seeks, holes, full-size transfers, truncation
 //!   scull-check limits DEVICE BYTES  bad user pointers, huge offsets, the size limit
+//!   scull-check integrity DEVICE QUANTUM  faulting writes change exactly what they report
+//!   scull-check far DEVICE           one byte at far offsets: memory follows the data
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileExt;
 use std::process::ExitCode;
 
-use scull_user::Report;
+use scull_user::{free_memory, Report};
 
 fn errno(r: std::io::Result<u64>) -> Option<i32> {
     r.err().and_then(|e| e.raw_os_error())
@@ -233,16 +236,205 @@ fn limit_checks(dev: &str, limit: u64, r: &mut Report) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A raw `pwrite`, so that bad buffers reach the driver.
+fn pwrite(f: &File, buf: usize, len: usize, pos: u64) -> Result<usize, i32> {
+    // SAFETY: The kernel checks the buffer; a bad one is an error, never touched here.
+    let n = unsafe { libc::pwrite(f.as_raw_fd(), buf as *const libc::c_void, len, pos as i64) };
+    if n < 0 {
+        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// Bytes that differ at every position, from a seed.
+fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2654435761) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+/// Writes from buffers that fault (NULL, a kernel address, a buffer running into an unmapped
+/// page) over existing data, at offsets around quantum boundaries, and after each compares
+/// the whole device with a model that applies exactly the bytes each call reported.
+fn integrity_checks(dev: &str, quantum: usize, r: &mut Report) -> std::io::Result<()> {
+    OpenOptions::new().write(true).truncate(true).open(dev)?;
+    let f = OpenOptions::new().read(true).write(true).open(dev)?;
+    let mut model = pattern(2 * quantum + 5000, 1);
+    f.write_all_at(&model, 0)?;
+    // Two pages, the second unmapped: a buffer that runs off the end of the first faults.
+    // SAFETY: Maps two fresh anonymous pages and unmaps the second; only the first is used.
+    let page = unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            8192,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        assert!(p != libc::MAP_FAILED);
+        libc::munmap(p.cast::<u8>().add(4096).cast(), 4096);
+        std::slice::from_raw_parts_mut(p.cast::<u8>(), 4096)
+    };
+    page.copy_from_slice(&pattern(4096, 2));
+    let base = page.as_ptr() as usize;
+    let kernel = 0xffff_ffff_8100_0000usize;
+    let mut all_ok = true;
+    let mut cases = 0;
+    for pos in [
+        0,
+        1,
+        quantum - 100,
+        quantum - 1,
+        quantum,
+        2 * quantum - 3000,
+    ] {
+        let in_page = [0usize, 1000, 4095];
+        let mut bufs = vec![(0usize, 4usize, "NULL"), (kernel, 100, "kernel pointer")];
+        for off in in_page {
+            bufs.push((base + off, 8192 - off, "buffer into an unmapped page"));
+        }
+        for (buf, len, what) in bufs {
+            cases += 1;
+            let res = pwrite(&f, buf, len, pos as u64);
+            let fits = match res {
+                Err(libc::EFAULT) => true,
+                Ok(n) if buf >= base && buf < base + 4096 => {
+                    let off = buf - base;
+                    if n > 4096 - off {
+                        return Ok(r.check(&format!("{what}: count within the buffer"), false, n));
+                    }
+                    if pos + n > model.len() {
+                        model.resize(pos + n, 0);
+                    }
+                    model[pos..pos + n].copy_from_slice(&page[off..off + n]);
+                    n > 0
+                }
+                _ => false,
+            };
+            let back = read_to_end(dev)?;
+            if !fits || back != model {
+                let first = back.iter().zip(&model).position(|(a, b)| a != b);
+                r.check(
+                    &format!("write from a {what} at {pos}: result and content"),
+                    false,
+                    (res, back.len(), model.len(), first),
+                );
+                all_ok = false;
+            }
+        }
+    }
+    r.check(
+        &format!("{cases} faulting writes over data changed exactly the bytes they reported"),
+        all_ok,
+        (),
+    );
+    Ok(())
+}
+
+/// What the system has free now, in KiB, after a moment for per-cpu lists to settle.
+fn free_kib() -> std::io::Result<u64> {
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    free_memory()
+}
+
+/// One byte at 16 GiB, at 1 TiB and at the last byte a file can have, on an empty device
+/// with no size limit: each succeeds, and what the system has free drops by little.
+fn far_checks(dev: &str, module: &str, r: &mut Report) -> std::io::Result<()> {
+    OpenOptions::new().write(true).truncate(true).open(dev)?;
+    let f = OpenOptions::new().read(true).write(true).open(dev)?;
+    let before = free_kib()?;
+    let res = f.write_at(b"x", 16 << 30).map_err(|e| e.raw_os_error());
+    let used = before.saturating_sub(free_kib()?);
+    println!("{dev}: one byte at 16 GiB took {used} KiB of free memory");
+    r.check("one byte at 16 GiB is written", res == Ok(1), res);
+    r.check(
+        "one byte at 16 GiB holds under 1 MiB of memory",
+        used < 1024,
+        format!("{used} KiB"),
+    );
+    let dump = std::fs::read_to_string(format!("/sys/kernel/debug/{module}/mem"))?;
+    let name = dev.trim_start_matches("/dev/");
+    let line = dump.lines().find(|l| l.starts_with(&format!("{name} ")));
+    println!("{dev}: dump after it: {line:?}");
+    let held: Option<u64> = line.map(|l| {
+        l.split(' ')
+            .skip(6)
+            .filter_map(|w| w.parse::<u64>().ok())
+            .sum()
+    });
+    r.check(
+        "the dump counts under 1 MiB held (data and metadata)",
+        held.is_some_and(|h| h < 1 << 20),
+        line,
+    );
+    for (what, pos) in [
+        ("1 TiB", 1u64 << 40),
+        ("the largest loff_t", i64::MAX as u64 - 1),
+    ] {
+        let res = f.write_at(b"y", pos).map_err(|e| e.raw_os_error());
+        r.check(&format!("one byte at {what} is written"), res == Ok(1), res);
+        let mut back = [0u8; 1];
+        let got = f.read_at(&mut back, pos).map_err(|e| e.raw_os_error());
+        r.check(
+            "... and reads back",
+            got == Ok(1) && back[0] == b'y',
+            (got, back),
+        );
+    }
+    let used = before.saturating_sub(free_kib()?);
+    println!("{dev}: three far bytes took {used} KiB of free memory");
+    r.check(
+        "three far bytes hold under 1 MiB of memory",
+        used < 1024,
+        format!("{used} KiB"),
+    );
+    let mut mid = [1u8; 4096];
+    f.read_exact_at(&mut mid, (1 << 40) - 4096)?;
+    r.check(
+        "the hole before 1 TiB reads as zeros",
+        mid.iter().all(|&b| b == 0),
+        (),
+    );
+    drop(f);
+    OpenOptions::new().write(true).truncate(true).open(dev)?;
+    let back = before.abs_diff(free_kib()?);
+    r.check(
+        "truncation gives it back",
+        back < 1024,
+        format!("{back} KiB off"),
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let (Some(cmd), Some(dev)) = (args.get(1), args.get(2)) else {
-        eprintln!("usage: scull-check seek DEVICE | limits DEVICE BYTES");
+        eprintln!(
+            "usage: scull-check seek DEVICE | limits DEVICE BYTES | integrity DEVICE QUANTUM \
+             | far DEVICE MODULE"
+        );
         return ExitCode::from(2);
     };
     let mut r = Report::new(&format!("{dev}:"));
-    let result = match (cmd.as_str(), args.get(3).and_then(|s| s.parse().ok())) {
+    let result = match (cmd.as_str(), args.get(3)) {
         ("seek", _) => seek_checks(dev, &mut r),
-        ("limits", Some(limit)) => limit_checks(dev, limit, &mut r),
+        ("limits", Some(limit)) => match limit.parse() {
+            Ok(limit) => limit_checks(dev, limit, &mut r),
+            Err(_) => return ExitCode::from(2),
+        },
+        ("integrity", Some(quantum)) => match quantum.parse() {
+            Ok(quantum) => integrity_checks(dev, quantum, &mut r),
+            Err(_) => return ExitCode::from(2),
+        },
+        ("far", Some(module)) => far_checks(dev, module, &mut r),
         _ => return ExitCode::from(2),
     };
     if let Err(e) = result {

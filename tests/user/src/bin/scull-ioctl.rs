@@ -27,11 +27,16 @@ fn ptr(v: &mut i32) -> libc::c_ulong {
     v as *mut i32 as libc::c_ulong
 }
 
-/// The memory dump's line for a device: order, qset, size, sets, quanta, bytes held.
+/// The memory dump's line for a device: order, qset, size, sets, quanta, data bytes (the
+/// metadata column after them is left out).
 fn dump(module: &str, device: &str) -> Option<Vec<u64>> {
     let text = std::fs::read_to_string(format!("/sys/kernel/debug/{module}/mem")).ok()?;
     let line = text.lines().find(|l| l.split(' ').next() == Some(device))?;
-    line.split(' ').skip(1).map(|w| w.parse().ok()).collect()
+    line.split(' ')
+        .skip(1)
+        .take(6)
+        .map(|w| w.parse().ok())
+        .collect()
 }
 
 /// Truncates a device (write-only open) and writes `len` bytes.

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C helpers of `helpers.c`. Each module links them all and uses a part.
+#![allow(dead_code)]
+
+use core::ffi::c_void;
+use kernel::bindings;
+
+// `struct page *` is passed as `void *`: Rust deems the bindings' `page` not FFI-safe (it
+// has a zero-sized member).
+extern "C" {
+    fn scull_page_to_pfn(page: *mut c_void) -> usize;
+    fn scull_page_to_phys(page: *mut c_void) -> bindings::phys_addr_t;
+    fn scull_page_address(page: *mut c_void) -> *mut c_void;
+    fn scull_virt_to_page(addr: *const c_void) -> *mut c_void;
+    fn scull_get_free_pages(gfp: bindings::gfp_t, order: u32) -> usize;
+    fn scull_fatal_signal_pending() -> bool;
+}
+
+/// `page_to_pfn`.
+///
+/// # Safety
+///
+/// `page` must point to a valid `struct page`.
+pub(crate) unsafe fn page_to_pfn(page: *mut bindings::page) -> usize {
+    // SAFETY: The caller passes a valid page.
+    unsafe { scull_page_to_pfn(page.cast()) }
+}
+
+/// `page_to_phys`.
+///
+/// # Safety
+///
+/// `page` must point to a valid `struct page`.
+pub(crate) unsafe fn page_to_phys(page: *mut bindings::page) -> u64 {
+    // SAFETY: The caller passes a valid page.
+    unsafe { scull_page_to_phys(page.cast()) }
+}
+
+/// `page_address`: the direct-map address of a lowmem page.
+///
+/// # Safety
+///
+/// `page` must point to a valid `struct page`.
+pub(crate) unsafe fn page_address(page: *mut bindings::page) -> usize {
+    // SAFETY: The caller passes a valid page.
+    unsafe { scull_page_address(page.cast()) as usize }
+}
+
+/// `virt_to_page`.
+///
+/// # Safety
+///
+/// `addr` must be a direct-map (lowmem) address.
+pub(crate) unsafe fn virt_to_page(addr: usize) -> *mut bindings::page {
+    // SAFETY: The caller passes a direct-map address.
+    unsafe { scull_virt_to_page(addr as *const c_void).cast() }
+}
+
+/// `__get_free_pages`: the address of a block of `2^order` pages, or 0.
+///
+/// # Safety
+///
+/// `gfp` must not hold `__GFP_HIGHMEM` and `order` must be at most `MAX_PAGE_ORDER`.
+pub(crate) unsafe fn get_free_pages(gfp: bindings::gfp_t, order: u32) -> usize {
+    // SAFETY: The caller passes valid flags and order.
+    unsafe { scull_get_free_pages(gfp, order) }
+}
+
+/// Whether the current task has been sent a fatal signal (`SIGKILL`).
+pub(crate) fn fatal_signal_pending() -> bool {
+    // SAFETY: Reads the current task's pending signals; callable from any task context.
+    unsafe { scull_fatal_signal_pending() }
+}
+
+/// Bytes of RAM the kernel manages (`MemTotal`).
+pub(crate) fn total_ram_bytes() -> u64 {
+    let mut info = bindings::sysinfo::default();
+    // SAFETY: `si_meminfo` fills the `struct sysinfo` it is given, a local here.
+    unsafe { bindings::si_meminfo(&mut info) };
+    info.totalram as u64 * u64::from(info.mem_unit)
+}

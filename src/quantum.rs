@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A quantum, one block of a device's memory, and the only ways anything touches its bytes:
+//! through raw pointers, because a user mapping may read and write them at the same moment.
+//! Copies go to a [`Sink`] and come from a [`Source`]: the user's buffers (an iov_iter) or a
+//! test's. Also the allocator of the store's metadata, with the same rules as the data.
+
+use core::alloc::Layout;
+use core::marker::PhantomData;
+use core::ptr::{self, NonNull};
+use kernel::alloc::allocator::Kmalloc;
+use kernel::alloc::{AllocError, Allocator, Flags, NumaNode};
+use kernel::bindings;
+use kernel::iov::{IovIterDest, IovIterSource};
+use kernel::page::PAGE_SIZE;
+use kernel::prelude::*;
+
+/// The flags of every allocation a write makes, data and metadata: charged to the writer's
+/// memory cgroup; no warning and no OOM killer on failure (`__GFP_NORETRY`), which is the
+/// writer's `ENOMEM`.
+pub(crate) const DATA_GFP: bindings::gfp_t =
+    bindings::GFP_KERNEL_ACCOUNT | bindings::__GFP_NOWARN | (1 << bindings::___GFP_NORETRY_BIT);
+
+/// `kvmalloc` with [`DATA_GFP`], whatever flags a caller passes: the kernel crate's `Flags`
+/// cannot say `__GFP_NORETRY`, and without it a small allocation that cannot be met wakes
+/// the OOM killer instead of failing.
+pub(crate) struct DataAlloc;
+
+// SAFETY: `realloc` is `kvrealloc_node_align` with a `Kmalloc`-compatible layout, as the
+// kernel crate's `KVmalloc` calls it: memory stays valid until freed through it, any pointer
+// it returned may be passed back, and it keeps `realloc`'s guarantees (only the flags differ).
+unsafe impl Allocator for DataAlloc {
+    const MIN_ALIGN: usize = bindings::ARCH_KMALLOC_MINALIGN;
+
+    unsafe fn realloc(
+        ptr: Option<NonNull<u8>>,
+        layout: Layout,
+        old_layout: Layout,
+        _flags: Flags,
+        _nid: NumaNode,
+    ) -> Result<NonNull<[u8]>, AllocError> {
+        let layout = Kmalloc::aligned_layout(layout);
+        let old = match ptr {
+            Some(p) if old_layout.size() != 0 => p.as_ptr().cast_const(),
+            _ => ptr::null(),
+        };
+        // SAFETY: `old` is null or, by the caller's contract, an allocation of this allocator,
+        // i.e. of `kvrealloc_node_align`; a size of 0 frees it.
+        let raw = unsafe {
+            bindings::kvrealloc_node_align(
+                old.cast(),
+                layout.size(),
+                layout.align(),
+                DATA_GFP,
+                bindings::NUMA_NO_NODE,
+            )
+        };
+        let start = if layout.size() == 0 {
+            NonNull::new(ptr::without_provenance_mut(layout.align())).ok_or(AllocError)?
+        } else {
+            NonNull::new(raw.cast::<u8>()).ok_or(AllocError)?
+        };
+        Ok(NonNull::slice_from_raw_parts(start, layout.size()))
+    }
+}
+
+/// One quantum of memory, owned: dropping it gives the memory back to its allocator.
+///
+/// # Safety
+///
+/// `addr()` must point to `PAGE_SIZE << order()` bytes, valid for reads and writes through raw
+/// pointers until the value is dropped, that nothing else frees. They are not the value's
+/// alone: once a page of the quantum is in a user mapping (see `page`), user space may read
+/// and write it at any time, so no Rust reference to the bytes may ever be made.
+pub(crate) unsafe trait Quantum: Sized + Send + Sync {
+    /// The largest order this allocator accepts.
+    const MAX_ORDER: u32;
+
+    /// Allocates `PAGE_SIZE << order` bytes with unspecified content, with [`DATA_GFP`].
+    fn alloc(order: u32) -> Result<Self>;
+
+    /// Start of the quantum's memory.
+    fn addr(&self) -> NonNull<u8>;
+
+    /// The quantum's allocation order.
+    fn order(&self) -> u32;
+
+    /// The `index`th page of the quantum: an order-0 page with its own reference count, which
+    /// can be inserted into a user mapping.
+    fn page(&self, index: usize) -> NonNull<bindings::page>;
+
+    /// Bytes per quantum.
+    fn len(&self) -> usize {
+        PAGE_SIZE << self.order()
+    }
+}
+
+/// Bytes `offset .. offset + len` of a quantum, clamped to it.
+fn range<Q: Quantum>(q: &Q, offset: usize, len: usize) -> (NonNull<u8>, usize) {
+    let offset = offset.min(q.len());
+    let len = len.min(q.len() - offset);
+    // SAFETY: `offset <= q.len()`: the result is in the quantum or one past its end.
+    (unsafe { q.addr().add(offset) }, len)
+}
+
+/// Bytes of a quantum to copy out of, for as long as the quantum is borrowed.
+///
+/// # Invariants
+///
+/// `ptr` is valid for reads of `len` bytes for `'a`. User space may change them meanwhile
+/// through a mapping: they are read only by copies, never through a reference.
+pub(crate) struct Bytes<'a> {
+    ptr: NonNull<u8>,
+    len: usize,
+    _quantum: PhantomData<&'a ()>,
+}
+
+impl<'a> Bytes<'a> {
+    /// Bytes `offset .. offset + len` of `q` (clamped to it).
+    pub(crate) fn new<Q: Quantum>(q: &'a Q, offset: usize, len: usize) -> Self {
+        let (ptr, len) = range(q, offset, len);
+        // INVARIANT: The range is inside `q`, whose memory is valid while it is borrowed.
+        Self {
+            ptr,
+            len,
+            _quantum: PhantomData,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Start of the bytes, for a copy routine that accepts memory changing under it.
+    pub(crate) fn as_ptr(&self) -> *const u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// Copies the first `out.len()` bytes (at most `len()`) into `out`; returns the count.
+    #[allow(dead_code, reason = "the store's KUnit tests use it; scullv has none")]
+    pub(crate) fn copy_to_slice(&self, out: &mut [u8]) -> usize {
+        let n = out.len().min(self.len);
+        // SAFETY: `ptr` is valid for `len >= n` bytes of reads (type invariant) and `out` for
+        // `n` bytes of writes; a kernel buffer never overlaps a quantum.
+        unsafe { ptr::copy_nonoverlapping(self.ptr.as_ptr(), out.as_mut_ptr(), n) };
+        n
+    }
+}
+
+/// Bytes of a quantum to copy into or clear, for as long as the quantum is borrowed mutably.
+///
+/// # Invariants
+///
+/// `ptr` is valid for reads and writes of `len` bytes for `'a`; as for [`Bytes`], they are
+/// only written by copies and fills through raw pointers.
+pub(crate) struct BytesMut<'a> {
+    ptr: NonNull<u8>,
+    len: usize,
+    _quantum: PhantomData<&'a mut ()>,
+}
+
+impl<'a> BytesMut<'a> {
+    /// Bytes `offset .. offset + len` of `q` (clamped to it).
+    pub(crate) fn new<Q: Quantum>(q: &'a mut Q, offset: usize, len: usize) -> Self {
+        let (ptr, len) = range(q, offset, len);
+        // INVARIANT: The range is inside `q`, whose memory is valid while it is borrowed.
+        Self {
+            ptr,
+            len,
+            _quantum: PhantomData,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Start of the bytes, for a copy routine that accepts memory changing under it.
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// Sets every byte to zero.
+    pub(crate) fn zero(&mut self) {
+        // SAFETY: `ptr` is valid for `len` bytes of writes (type invariant).
+        unsafe { ptr::write_bytes(self.ptr.as_ptr(), 0, self.len) };
+    }
+
+    /// Copies `data` (at most `len()` bytes of it) to the front; returns the count.
+    #[allow(dead_code, reason = "the store's KUnit tests use it; scullv has none")]
+    pub(crate) fn copy_from_slice(&mut self, data: &[u8]) -> usize {
+        let n = data.len().min(self.len);
+        // SAFETY: `ptr` is valid for `len >= n` bytes of writes (type invariant) and `data`
+        // for `n` bytes of reads; a kernel buffer never overlaps a quantum.
+        unsafe { ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.as_ptr(), n) };
+        n
+    }
+}
+
+/// Where a read's bytes go: the reader's buffer, or a test's vector.
+pub(crate) trait Sink {
+    /// Copies `bytes` out and returns how many it took, from the front: fewer at a fault.
+    fn copy(&mut self, bytes: Bytes<'_>) -> usize;
+
+    /// Emits `n` zero bytes (a hole) and returns how many it took.
+    fn zeros(&mut self, n: usize) -> usize;
+}
+
+/// Where a write's bytes come from: the writer's buffer, or a test's vector.
+pub(crate) trait Source {
+    /// Copies the next bytes into `into`, from its front, and returns how many: fewer only at
+    /// a fault or at the end of the source. Bytes of `into` past the count are not touched.
+    fn copy(&mut self, into: BytesMut<'_>) -> usize;
+}
+
+// The user's buffers as the store's sink and source. The iov_iter copies report how far they
+// got and, unlike `copy_from_user`, never pad: a fault leaves the bytes after the count as
+// they were (`raw_copy_from_user`'s contract), so a write changes exactly what it counts.
+impl Sink for IovIterDest<'_> {
+    fn copy(&mut self, bytes: Bytes<'_>) -> usize {
+        // SAFETY: `bytes` is valid for `len()` bytes of reads (its invariant); the copy reads
+        // them as plain memory, which user space may change meanwhile through a mapping.
+        unsafe { bindings::_copy_to_iter(bytes.as_ptr().cast(), bytes.len(), self.as_raw()) }
+    }
+
+    fn zeros(&mut self, n: usize) -> usize {
+        // SAFETY: `self` is a valid destination iov_iter (type invariant).
+        unsafe { bindings::iov_iter_zero(n, self.as_raw()) }
+    }
+}
+
+impl Source for IovIterSource<'_> {
+    fn copy(&mut self, mut into: BytesMut<'_>) -> usize {
+        // SAFETY: `into` is valid for `len()` bytes of writes (its invariant), which no Rust
+        // reference covers; user space may change them meanwhile through a mapping.
+        unsafe { bindings::_copy_from_iter(into.as_mut_ptr().cast(), into.len(), self.as_raw()) }
+    }
+}
