@@ -17,7 +17,10 @@ demo:
 test:
 	scripts/test.sh
 
-.PHONY: modules clean demo test
+shell:
+	scripts/shell.sh
+
+.PHONY: modules clean demo test shell
 
 bench:
 	scripts/bench.sh

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boots KERNEL_DIR's bzImage under QEMU (TCG, 2 vCPUs) with an initramfs made of
 # busybox, the modules, the test programs and tests/vm, runs GUEST_SCRIPT in the
-# guest as /init's payload, and copies the console to LOG.
+# guest as /init's payload, and copies the console to LOG. With VM_INTERACTIVE=1 the
+# console is the caller's terminal instead (for `make shell`), and no log is kept.
 # Usage: run-vm.sh KERNEL_DIR GUEST_SCRIPT LOG [TIMEOUT_S] [MEM]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -33,9 +34,11 @@ mount -t tmpfs tmpfs /tmp
 echo "guest: \$(nproc) CPUs, \$(grep MemTotal /proc/meminfo)"
 sh /tests/$script
 echo "guest: script exited with \$?"
-echo "=== dmesg ==="
-dmesg
-echo "=== end dmesg ==="
+if [ "$script" != shell.sh ]; then
+	echo "=== dmesg ==="
+	dmesg
+	echo "=== end dmesg ==="
+fi
 poweroff -f
 INIT
 chmod +x "$root/init"
@@ -43,14 +46,17 @@ chmod +x "$root/init"
 trap 'rm -rf "$root" "$root.cpio"' EXIT
 
 kind=$(basename "$kdir" | cut -d- -f3)
+qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
+	-nographic -no-reboot -serial mon:stdio -display none
+	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$root.cpio"
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic tsc=reliable scullkind=$kind")
+if [ "${VM_INTERACTIVE:-0}" = 1 ]; then
+	"${qemu[@]}"
+	exit 0
+fi
 step "vm: booting $(basename "$kdir") with $script (timeout ${limit}s)"
 set +e
-timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -smp 2 -m "$mem" \
-	-nographic -no-reboot -serial mon:stdio -display none \
-	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$root.cpio" \
-	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic tsc=reliable scullkind=$kind" </dev/null |
-	sed -u 's/\r//g' | tee "$log"
+timeout --foreground -k 10 "$limit" "${qemu[@]}" </dev/null | sed -u 's/\r//g' | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 done_step

@@ -47,6 +47,8 @@ host_check "rustfmt --check (kernel .rustfmt.toml)" \
 	rustfmt --check --edition 2021 --config-path "$(kernel_src "$first")/.rustfmt.toml" \
 	"$REPO"/src/*.rs
 host_check "every unsafe block has a SAFETY comment" "$REPO/scripts/check-safety.sh"
+host_check "make shell: banner, prompt and typed commands at a pseudo-terminal" \
+	python3 "$REPO/tests/host/shell.py"
 
 for run in "${runs[@]}"; do
 	read -r series kind <<<"$run"

@@ -38,3 +38,36 @@ run 'cat /sys/kernel/debug/scullv/mem'
 run 'cmp /tmp/data /dev/scullv0 && echo identical'
 run 'echo truncated > /dev/scullv0; cat /sys/kernel/debug/scullv/mem | head -2'
 run 'scull_unload scullv'
+
+echo "=== pagealloc demo ==="
+run insmod /lib/modules/pagealloc.ko order=3
+run 'dmesg | grep pagealloc'
+run "echo 'alloc 4 gfp zeroed' > /dev/pagealloc"
+run "echo 'alloc 2' > /dev/pagealloc"
+run 'cat /dev/pagealloc'
+row=$(grep '^3 ' /dev/pagealloc)
+pfn=$(echo "$row" | sed 's/.* pfn=\(0x[0-9a-f]*\) .*/\1/')
+phys=$(echo "$row" | sed 's/.* phys=\(0x[0-9a-f]*\) .*/\1/')
+# One page's flags, from /proc/kpageflags (8 bytes a pfn); bit 10 is BUDDY.
+buddy_bit() {
+	flags=$(dd if=/proc/kpageflags bs=8 skip=$(($1)) count=1 2>/dev/null | od -An -tx8 | tr -d ' ')
+	echo "flags 0x$flags, BUDDY=$(((0x$flags >> 10) & 1))"
+}
+echo "# Block 3 checked against the kernel's own views of memory:"
+echo "#   /proc/iomem: phys $phys lies in a System RAM range, so it is real memory;"
+while IFS= read -r line; do
+	case "$line" in *"System RAM"*) ;; *) continue ;; esac
+	range=${line%% :*}
+	lo=$((0x${range%-*})) hi=$((0x${range#*-}))
+	[ $((phys)) -ge $lo ] && [ $((phys)) -le $hi ] && echo "#     $line"
+done </proc/iomem
+echo "#   /proc/kpageflags at pfn $pfn: $(buddy_bit "$pfn")"
+echo "#     (BUDDY=0: the buddy allocator has handed the page out; page_to_pfn and"
+echo "#     page_to_phys agree: phys = pfn * 4096 = $(printf '0x%x' $((pfn * 4096))))"
+run "echo 'free 3' > /dev/pagealloc"
+echo "#   after free, pfn $pfn: $(buddy_bit "$pfn")"
+echo "#     (BUDDY=1: the order-4 block is back on the buddy free lists; orders >= 4"
+echo "#     skip the per-CPU lists, which would hide small blocks for a while)"
+run 'cat /dev/pagealloc'
+run rmmod pagealloc
+run 'dmesg | grep pagealloc | tail -4'
