@@ -80,7 +80,7 @@ pub(crate) struct Geometry {
     qset: usize,
 }
 
-/// The largest number of slots in one quantum set (its slot array is 8 bytes a slot).
+/// The largest number of slots in one quantum set (its slot array is 16 bytes a slot).
 pub(crate) const MAX_QSET: usize = 1 << 16;
 
 impl Geometry {

@@ -11,11 +11,14 @@
 //!                                        (fail_page_alloc/failslab set up by the caller);
 //!                                        only successes and ENOMEM; what was reported
 //!                                        written reads back identical
+//!   scull-stress kill DEVICE MIB         one write of MIB from untouched memory, killed
+//!                                        with SIGKILL once under way: it must end at once,
+//!                                        having written part of it
 
 use scull_user::ioctl;
 use scull_user::Report;
 use std::fs::{File, OpenOptions};
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::process::ExitCode;
@@ -319,6 +322,71 @@ fn fill(dev: &str) -> ExitCode {
     }
 }
 
+/// One `write` of `mib` MiB in a child, SIGKILLed once it has taken 32 MiB; the child must be
+/// gone within a second, part of the write done.
+fn kill(dev: &str, mib: usize, r: &mut Report) -> std::io::Result<()> {
+    let len = mib << 20;
+    let f = OpenOptions::new().write(true).truncate(true).open(dev)?;
+    // SAFETY: A fresh private anonymous mapping, never touched here: the kernel reads it as
+    // the zero page, so the source costs no memory.
+    let buf = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if buf == libc::MAP_FAILED {
+        return Err(std::io::Error::last_os_error());
+    }
+    let before = scull_user::free_memory()?;
+    // SAFETY: The child makes one syscall and leaves by `_exit`.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: `buf` is `len` readable bytes.
+        unsafe {
+            libc::write(f.as_raw_fd(), buf, len);
+            libc::_exit(0);
+        }
+    }
+    let start = std::time::Instant::now();
+    while scull_user::free_memory()? + (32 << 10) > before {
+        if start.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let under_way = start.elapsed();
+    // SAFETY: Signals and reaps the child forked above.
+    let (status, died_in) = unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        let killed = std::time::Instant::now();
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0);
+        (status, killed.elapsed())
+    };
+    let size = File::open(dev)?.seek(SeekFrom::End(0))?;
+    println!(
+        "kill {dev}: under way after {under_way:?}, gone {died_in:?} after SIGKILL, {size} of {len} bytes written"
+    );
+    r.check(
+        "SIGKILL ends a long write at once",
+        libc::WIFSIGNALED(status)
+            && libc::WTERMSIG(status) == libc::SIGKILL
+            && died_in < Duration::from_secs(1),
+        (status, died_in),
+    );
+    r.check(
+        "... part of it written",
+        size > 0 && size < len as u64,
+        (size, len),
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let mut r = Report::new("stress:");
@@ -328,6 +396,15 @@ fn main() -> ExitCode {
             Err(_) => return ExitCode::from(2),
         },
         (Some("fill"), Some(dev)) => return fill(dev),
+        (Some("kill"), Some(dev)) => {
+            let Some(mib) = args.get(3).and_then(|m| m.parse().ok()) else {
+                return ExitCode::from(2);
+            };
+            r = Report::new(&format!("{dev}:"));
+            if let Err(e) = kill(dev, mib, &mut r) {
+                r.check("kill test ran", false, e);
+            }
+        }
         (Some("fault"), Some(dev)) => {
             let Some(mib) = args.get(3).and_then(|m| m.parse().ok()) else {
                 return ExitCode::from(2);
