@@ -61,8 +61,9 @@ for run in "${runs[@]}"; do
 	log="$out/vm-$series-$kind.log"
 	"$REPO/scripts/run-vm.sh" "${kdir[$series-$kind]}" all.sh "$log" 2400 2G >/dev/null
 	echo "=== $series $kind kernel (console: $log) ==="
-	line=$("$REPO/scripts/summarize.sh" "$log" | tee /dev/stderr | tail -1) || true
-	read -r p _ f _ <<<"$line"
+	summary=$("$REPO/scripts/summarize.sh" "$log") || true
+	echo "$summary"
+	read -r p _ f _ <<<"$(echo "$summary" | tail -1)"
 	passed=$((passed + p))
 	failed=$((failed + f))
 done

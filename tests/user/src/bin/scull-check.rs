@@ -103,6 +103,25 @@ fn seek_checks(dev: &str, r: &mut Report) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A page of memory whose next page is unmapped: a buffer that runs off its end faults.
+fn page_before_a_hole() -> &'static mut [u8] {
+    // SAFETY: Maps two fresh anonymous pages and unmaps the second; only the first, which
+    // stays mapped for the life of the program, is returned.
+    unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            8192,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        assert!(p != libc::MAP_FAILED);
+        libc::munmap(p.cast::<u8>().add(4096).cast(), 4096);
+        std::slice::from_raw_parts_mut(p.cast::<u8>(), 4096)
+    }
+}
+
 /// A raw read or write through libc, so that bad buffers reach the driver.
 fn raw(f: &File, write: bool, buf: usize, len: usize) -> Result<usize, i32> {
     // SAFETY: The kernel checks the buffer; a bad one is an error, never touched here.
@@ -153,20 +172,7 @@ fn limit_checks(dev: &str, limit: u64, r: &mut Report) -> std::io::Result<()> {
     );
 
     // A buffer whose second page is unmapped: what is reported written is there, whole.
-    // SAFETY: Maps two fresh anonymous pages and unmaps the second; only the first is used.
-    let page = unsafe {
-        let p = libc::mmap(
-            std::ptr::null_mut(),
-            8192,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        );
-        assert!(p != libc::MAP_FAILED);
-        libc::munmap(p.cast::<u8>().add(4096).cast(), 4096);
-        std::slice::from_raw_parts_mut(p.cast::<u8>(), 4096)
-    };
+    let page = page_before_a_hole();
     page.fill(0x42);
     let res = raw(&f, true, page.as_ptr() as usize, 8192);
     let size = size_of(&mut f)?;
@@ -269,20 +275,7 @@ fn integrity_checks(dev: &str, quantum: usize, r: &mut Report) -> std::io::Resul
     let mut model = pattern(2 * quantum + 5000, 1);
     f.write_all_at(&model, 0)?;
     // Two pages, the second unmapped: a buffer that runs off the end of the first faults.
-    // SAFETY: Maps two fresh anonymous pages and unmaps the second; only the first is used.
-    let page = unsafe {
-        let p = libc::mmap(
-            std::ptr::null_mut(),
-            8192,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        );
-        assert!(p != libc::MAP_FAILED);
-        libc::munmap(p.cast::<u8>().add(4096).cast(), 4096);
-        std::slice::from_raw_parts_mut(p.cast::<u8>(), 4096)
-    };
+    let page = page_before_a_hole();
     page.copy_from_slice(&pattern(4096, 2));
     let base = page.as_ptr() as usize;
     let kernel = 0xffff_ffff_8100_0000usize;
