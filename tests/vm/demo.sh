@@ -65,9 +65,25 @@ echo "#   /proc/kpageflags at pfn $pfn: $(buddy_bit "$pfn")"
 echo "#     (BUDDY=0: the buddy allocator has handed the page out; page_to_pfn and"
 echo "#     page_to_phys agree: phys = pfn * 4096 = $(printf '0x%x' $((pfn * 4096))))"
 run "echo 'free 3' > /dev/pagealloc"
-echo "#   after free, pfn $pfn: $(buddy_bit "$pfn")"
-echo "#     (BUDDY=1: the order-4 block is back on the buddy free lists; orders >= 4"
-echo "#     skip the per-CPU lists, which would hide small blocks for a while)"
+# A free block shows BUDDY on its first page only; the freed block may have merged with its
+# buddy into a larger one, whose first page is then at a lower, aligned pfn.
+k=0
+while [ $k -le 10 ]; do
+	head=$((pfn & ~((1 << k) - 1)))
+	case "$(buddy_bit $head)" in *BUDDY=1)
+		if [ $k = 0 ]; then
+			echo "#   after free, pfn $pfn: $(buddy_bit "$pfn"): back on the buddy free lists"
+		else
+			printf '#   after free: BUDDY=1 at pfn 0x%x, below 0x%x: the block merged with its\n' \
+				$head $((pfn))
+			echo "#     buddy into a larger free block that starts there"
+		fi
+		echo "#   (orders >= 4 skip the per-CPU lists, which would hold small blocks a while)"
+		break ;;
+	esac
+	k=$((k + 1))
+done
+[ $k -gt 10 ] && echo "#   after free: no free-block head found at or below pfn $pfn"
 run 'cat /dev/pagealloc'
 run rmmod pagealloc
 run 'dmesg | grep pagealloc | tail -4'
