@@ -14,7 +14,8 @@ for label, op, block, mib, med, lo, hi, reps in rows:
 
 MiB = 1 << 20
 big, small = 512, 16
-devices = [l for l in data if l.startswith("scull")]
+devices = [l for l in data if l.startswith("scull") and ("write", MiB, big) in data[l]]
+readers = [l for l in data if ("read2", MiB, 256) in data[l]]
 tmpfs = data.get("tmpfs", {})
 zero = data.get("zero-null", {})
 
@@ -47,6 +48,14 @@ for label in devices:
     t = get(label, "truncate_ms", 0, big)
     w = big / get(label, "write", MiB, big) * 1e3
     print(f"{label:<22}{t:>19.1f}{w:>16.0f}{t / w:>7.3f}")
+
+if readers:
+    print()
+    print(f"{'parallel readers':<22}{'1 reader':>10}{'2 readers':>11}{'ratio':>7}"
+          "  (MiB/s moved in all, 256 MiB each, 1 MiB blocks; target >= 1.8)")
+    for label in readers:
+        one, two = get(label, "read1", MiB, 256), get(label, "read2", MiB, 256)
+        print(f"{label:<22}{one:>10.0f}{two:>11.0f}{two / one:>7.2f}")
 
 try:
     import matplotlib

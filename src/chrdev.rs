@@ -8,8 +8,9 @@
 //! both, so this file talks to the C interface directly. It is one of the project's two
 //! places with unsafe code (the quantum allocators are the other).
 
+use crate::helpers::{vmf_pgoff_and_private, vmf_set_page};
 use core::ffi::c_void;
-use core::ptr;
+use core::ptr::{self, NonNull};
 use kernel::bindings;
 use kernel::error::{from_err_ptr, to_result};
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
@@ -40,10 +41,16 @@ pub(crate) trait FileOps: Send + Sync + Sized + 'static {
         Err(ENOTTY)
     }
 
-    /// A new mapping of the file from page `pgoff`: inserts the pages it maps (pages it leaves
-    /// out raise SIGBUS when touched) and counts the mapping: `vma_close` will follow.
+    /// A new mapping of the file from page `pgoff`: counts it (`vma_close` will follow). Its
+    /// pages come in through `fault`.
     fn mmap(&self, _vma: &VmaNew, _pgoff: usize) -> Result {
         Err(ENODEV)
+    }
+
+    /// The page at page offset `pgoff` of the file, for a mapping that touched it; it must
+    /// stay allocated while any mapping of the device exists. An error is SIGBUS.
+    fn fault(&self, _pgoff: usize) -> Result<NonNull<bindings::page>> {
+        Err(EFAULT)
     }
 
     /// A mapping of the device came into being: after `mmap`, or copied (fork, split).
@@ -133,7 +140,7 @@ impl<T: FileOps> CharDevices<T> {
         let vm_ops = bindings::vm_operations_struct {
             open: Some(vma_open::<T>),
             close: Some(vma_close::<T>),
-            fault: Some(vma_fault),
+            fault: Some(vma_fault::<T>),
             ..pin_init::zeroed()
         };
         let shared = KBox::pin(
@@ -223,12 +230,12 @@ pub(crate) fn seek_position(
     pos: i64,
     offset: i64,
     whence: u32,
-    size: impl FnOnce() -> i64,
+    size: impl FnOnce() -> Result<i64>,
 ) -> Result<i64> {
     let base = match whence {
         bindings::SEEK_SET => 0,
         bindings::SEEK_CUR => pos,
-        bindings::SEEK_END => size(),
+        bindings::SEEK_END => size()?,
         _ => return Err(EINVAL),
     };
     match base.checked_add(offset) {
@@ -409,11 +416,23 @@ unsafe extern "C" fn vma_close<T: FileOps>(vma: *mut bindings::vm_area_struct) {
     unsafe { vma_device::<T>(vma) }.vma_close();
 }
 
-/// Every page a mapping can show was inserted by `mmap`: a fault is past them.
-///
 /// # Safety
 ///
-/// Called by the mm core; the argument is not used.
-unsafe extern "C" fn vma_fault(_vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
-    bindings::vm_fault_reason_VM_FAULT_SIGBUS as bindings::vm_fault_t
+/// Called by the mm core for a fault on a vma set up by [`mmap`] (or copied from one).
+unsafe extern "C" fn vma_fault<T: FileOps>(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
+    // SAFETY: The fault is live for the call.
+    let (pgoff, private) = unsafe { vmf_pgoff_and_private(vmf) };
+    // SAFETY: `mmap` stored a pointer to the device, which outlives the vma (the vma holds
+    // the file, the file the module).
+    let dev = unsafe { &*private.cast::<T>() };
+    match dev.fault(pgoff) {
+        Ok(page) => {
+            // SAFETY: The fault is live; the page is an order-0, refcounted page of the
+            // device, which `fault` promises stays while the device is mapped.
+            unsafe { vmf_set_page(vmf, page.as_ptr()) };
+            0
+        }
+        // Not `VM_FAULT_OOM` for ENOMEM: that would wake the OOM killer.
+        Err(_) => bindings::vm_fault_reason_VM_FAULT_SIGBUS as bindings::vm_fault_t,
+    }
 }

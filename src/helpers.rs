@@ -6,8 +6,8 @@
 use core::ffi::c_void;
 use kernel::bindings;
 
-// `struct page *` is passed as `void *`: Rust deems the bindings' `page` not FFI-safe (it
-// has a zero-sized member).
+// `struct page *` and `struct vm_fault *` are passed as `void *`: Rust deems the bindings'
+// structs not FFI-safe (they have zero-sized members).
 extern "C" {
     fn scull_page_to_pfn(page: *mut c_void) -> usize;
     fn scull_page_to_phys(page: *mut c_void) -> bindings::phys_addr_t;
@@ -15,6 +15,20 @@ extern "C" {
     fn scull_virt_to_page(addr: *const c_void) -> *mut c_void;
     fn scull_get_free_pages(gfp: bindings::gfp_t, order: u32) -> usize;
     fn scull_fatal_signal_pending() -> bool;
+    fn scull_copy_to_iter_nofault(
+        addr: *const c_void,
+        bytes: usize,
+        i: *mut bindings::iov_iter,
+    ) -> usize;
+    fn scull_copy_from_iter_nofault(
+        addr: *mut c_void,
+        bytes: usize,
+        i: *mut bindings::iov_iter,
+    ) -> usize;
+    fn scull_iov_iter_zero_nofault(bytes: usize, i: *mut bindings::iov_iter) -> usize;
+    fn scull_vmf_pgoff(vmf: *mut c_void) -> usize;
+    fn scull_vmf_private(vmf: *mut c_void) -> *mut c_void;
+    fn scull_vmf_set_page(vmf: *mut c_void, page: *mut c_void);
 }
 
 /// `page_to_pfn`.
@@ -79,4 +93,64 @@ pub(crate) fn total_ram_bytes() -> u64 {
     // SAFETY: `si_meminfo` fills the `struct sysinfo` it is given, a local here.
     unsafe { bindings::si_meminfo(&mut info) };
     info.totalram as u64 * u64::from(info.mem_unit)
+}
+
+/// `copy_to_iter` with page faults disabled: a user page that is not present ends the copy.
+///
+/// # Safety
+///
+/// `addr` must be valid for `bytes` bytes of reads and `i` a valid destination iov_iter.
+pub(crate) unsafe fn copy_to_iter_nofault(
+    addr: *const u8,
+    bytes: usize,
+    i: *mut bindings::iov_iter,
+) -> usize {
+    // SAFETY: The caller passes a valid source and iov_iter.
+    unsafe { scull_copy_to_iter_nofault(addr.cast(), bytes, i) }
+}
+
+/// `copy_from_iter` with page faults disabled: a user page that is not present ends the copy.
+/// Bytes past the count returned are not written.
+///
+/// # Safety
+///
+/// `addr` must be valid for `bytes` bytes of writes and `i` a valid source iov_iter.
+pub(crate) unsafe fn copy_from_iter_nofault(
+    addr: *mut u8,
+    bytes: usize,
+    i: *mut bindings::iov_iter,
+) -> usize {
+    // SAFETY: The caller passes a valid destination and iov_iter.
+    unsafe { scull_copy_from_iter_nofault(addr.cast(), bytes, i) }
+}
+
+/// `iov_iter_zero` with page faults disabled.
+///
+/// # Safety
+///
+/// `i` must be a valid destination iov_iter.
+pub(crate) unsafe fn iov_iter_zero_nofault(bytes: usize, i: *mut bindings::iov_iter) -> usize {
+    // SAFETY: The caller passes a valid iov_iter.
+    unsafe { scull_iov_iter_zero_nofault(bytes, i) }
+}
+
+/// The file page offset and the mapping's private data of a page fault.
+///
+/// # Safety
+///
+/// `vmf` must be the live `vm_fault` of a fault being handled.
+pub(crate) unsafe fn vmf_pgoff_and_private(vmf: *mut bindings::vm_fault) -> (usize, *mut c_void) {
+    // SAFETY: The caller passes a live fault, whose vma is live for the call.
+    unsafe { (scull_vmf_pgoff(vmf.cast()), scull_vmf_private(vmf.cast())) }
+}
+
+/// Gives a fault `page` to map, with a new reference for the mapping.
+///
+/// # Safety
+///
+/// `vmf` must be the live `vm_fault` of a fault being handled, and `page` a valid,
+/// refcounted order-0 page.
+pub(crate) unsafe fn vmf_set_page(vmf: *mut bindings::vm_fault, page: *mut bindings::page) {
+    // SAFETY: The caller passes a live fault and a refcounted page.
+    unsafe { scull_vmf_set_page(vmf.cast(), page.cast()) }
 }

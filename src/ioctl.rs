@@ -112,35 +112,44 @@ impl<Q: Quantum> Settings<Q> {
         if matches!(op, Op::Set | Op::Tell | Op::Exchange | Op::Shift) && !capable_sys_admin() {
             return Err(EPERM);
         }
-        let mut next = self.next.lock();
-        let current = if is_order {
-            next.order() as i32
-        } else {
-            next.qset() as i32
+        // The settings lock is never held across a user copy, which can stall (a userfaultfd
+        // page): a pointer argument is read before it is taken and written after.
+        let given = match op {
+            Op::Set | Op::Exchange => Some(read_int(arg)?),
+            Op::Tell | Op::Shift => Some(arg as u32 as i32),
+            Op::Get | Op::Query => None,
         };
-        // The argument of Tell and Shift is an int passed by value.
-        let by_value = arg as u32 as i32;
-        let with = |value: i32| -> Result<Geometry> {
-            let value = u32::try_from(value).map_err(|_| EINVAL)?;
-            if is_order {
-                Geometry::new::<Q>(value, next.qset())
-            } else {
-                Geometry::new::<Q>(next.order(), value as usize)
+        let (old, new) = {
+            let mut next = self.next.lock();
+            let old = *next;
+            if let Some(value) = given {
+                let value = u32::try_from(value).map_err(|_| EINVAL)?;
+                *next = if is_order {
+                    Geometry::new::<Q>(value, old.qset())?
+                } else {
+                    Geometry::new::<Q>(old.order(), value as usize)?
+                };
             }
+            (old, *next)
+        };
+        let current = if is_order {
+            old.order() as i32
+        } else {
+            old.qset() as i32
         };
         match op {
-            Op::Set => *next = with(read_int(arg)?)?,
-            Op::Tell => *next = with(by_value)?,
+            Op::Set | Op::Tell => {}
             Op::Get => write_int(arg, current)?,
-            Op::Query => return Ok(current as isize),
+            Op::Query | Op::Shift => return Ok(current as isize),
             Op::Exchange => {
-                let new = with(read_int(arg)?)?;
-                write_int(arg, current)?;
-                *next = new;
-            }
-            Op::Shift => {
-                *next = with(by_value)?;
-                return Ok(current as isize);
+                if let Err(e) = write_int(arg, current) {
+                    // Undone, unless another call changed the settings meanwhile.
+                    let mut next = self.next.lock();
+                    if *next == new {
+                        *next = old;
+                    }
+                    return Err(e);
+                }
             }
         }
         Ok(0)

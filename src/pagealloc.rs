@@ -247,7 +247,7 @@ impl FileOps for PageAllocDevice {
 
     fn llseek(&self, pos: i64, offset: i64, whence: u32) -> Result<i64> {
         seek_position(pos, offset, whence, || {
-            self.table().map_or(0, |t| t.to_bytes().len() as i64)
+            Ok(self.table()?.to_bytes().len() as i64)
         })
     }
 }

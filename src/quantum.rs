@@ -5,6 +5,7 @@
 //! Copies go to a [`Sink`] and come from a [`Source`]: the user's buffers (an iov_iter) or a
 //! test's. Also the allocator of the store's metadata, with the same rules as the data.
 
+use crate::helpers::{copy_from_iter_nofault, copy_to_iter_nofault, iov_iter_zero_nofault};
 use core::alloc::Layout;
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
@@ -213,19 +214,22 @@ pub(crate) trait Source {
     fn copy(&mut self, into: BytesMut<'_>) -> usize;
 }
 
-// The user's buffers as the store's sink and source. The iov_iter copies report how far they
-// got and, unlike `copy_from_user`, never pad: a fault leaves the bytes after the count as
-// they were (`raw_copy_from_user`'s contract), so a write changes exactly what it counts.
+// The user's buffers as the store's sink and source. The copies run with page faults disabled
+// (the caller holds the device's lock, which a fault on a mapping of the device takes): a user
+// page that is not present ends a copy short, and the caller faults it in after unlocking.
+// They report how far they got and, unlike `copy_from_user`, never pad: the bytes after the
+// count keep what they held (`raw_copy_from_user`'s contract), so a write changes exactly
+// what it counts.
 impl Sink for IovIterDest<'_> {
     fn copy(&mut self, bytes: Bytes<'_>) -> usize {
         // SAFETY: `bytes` is valid for `len()` bytes of reads (its invariant); the copy reads
         // them as plain memory, which user space may change meanwhile through a mapping.
-        unsafe { bindings::_copy_to_iter(bytes.as_ptr().cast(), bytes.len(), self.as_raw()) }
+        unsafe { copy_to_iter_nofault(bytes.as_ptr(), bytes.len(), self.as_raw()) }
     }
 
     fn zeros(&mut self, n: usize) -> usize {
         // SAFETY: `self` is a valid destination iov_iter (type invariant).
-        unsafe { bindings::iov_iter_zero(n, self.as_raw()) }
+        unsafe { iov_iter_zero_nofault(n, self.as_raw()) }
     }
 }
 
@@ -233,6 +237,19 @@ impl Source for IovIterSource<'_> {
     fn copy(&mut self, mut into: BytesMut<'_>) -> usize {
         // SAFETY: `into` is valid for `len()` bytes of writes (its invariant), which no Rust
         // reference covers; user space may change them meanwhile through a mapping.
-        unsafe { bindings::_copy_from_iter(into.as_mut_ptr().cast(), into.len(), self.as_raw()) }
+        unsafe { copy_from_iter_nofault(into.as_mut_ptr(), into.len(), self.as_raw()) }
     }
+}
+
+/// Faults in the first `n` bytes of a reader's buffer, without writing them; returns how many
+/// could not be (all of them if the first page is bad).
+pub(crate) fn fault_in_dest(out: &mut IovIterDest<'_>, n: usize) -> usize {
+    // SAFETY: `out` is a valid iov_iter (type invariant); this only faults its pages in.
+    unsafe { bindings::fault_in_iov_iter_writeable(out.as_raw(), n) }
+}
+
+/// Faults in the first `n` bytes of a writer's buffer; returns how many could not be.
+pub(crate) fn fault_in_source(input: &mut IovIterSource<'_>, n: usize) -> usize {
+    // SAFETY: `input` is a valid iov_iter (type invariant); this only faults its pages in.
+    unsafe { bindings::fault_in_iov_iter_readable(input.as_raw(), n) }
 }

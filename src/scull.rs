@@ -7,17 +7,19 @@ use crate::chrdev::{seek_position, CharDevices, FileOps};
 use crate::helpers::total_ram_bytes;
 use crate::ioctl::Settings;
 use crate::qset::{Budget, Geometry, QsetList, MAX_QSET};
-use crate::quantum::Quantum;
+use crate::quantum::{fault_in_dest, fault_in_source, Quantum};
+use crate::rwsem::RwSem;
 use core::fmt;
+use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::debugfs;
 use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::mm::virt::VmaNew;
-use kernel::new_mutex;
-use kernel::page::{BorrowedPage, PAGE_SIZE};
+use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
+use kernel::static_lock_class;
 use kernel::sync::atomic::{Atomic, Relaxed};
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::Arc;
 
 /// The largest number of minors a module registers.
 pub(crate) const MAX_DEVS: u32 = 256;
@@ -41,10 +43,18 @@ pub(crate) struct Params {
 }
 
 /// One scull device (one minor).
+///
+/// Locking: `data` is a reader-writer semaphore; reads share it, writes, truncation and page
+/// faults on a mapping take it alone, and every wait on it ends on a fatal signal (but a
+/// fault's, which is short). No holder ever waits on user memory: copies to and from the
+/// user run with page faults disabled, and the buffer is faulted in before the semaphore is
+/// taken (and again, unlocked, if a page went missing meanwhile). So a copy stalled on a
+/// user page (userfaultfd, FUSE) holds no lock, and a fault on a mapping of the device,
+/// which takes the semaphore under the mmap lock, cannot deadlock against a copy.
 #[pin_data]
 pub(crate) struct ScullDevice<Q: Quantum> {
     #[pin]
-    data: Mutex<QsetList<Q>>,
+    data: RwSem<QsetList<Q>>,
     settings: Arc<Settings<Q>>,
     /// Writes end here (`ENOSPC`); 0 for no limit.
     limit: u64,
@@ -55,7 +65,11 @@ pub(crate) struct ScullDevice<Q: Quantum> {
 impl<Q: Quantum> ScullDevice<Q> {
     fn new(settings: Arc<Settings<Q>>, budget: Arc<Budget>, limit: u64) -> impl PinInit<Self> {
         pin_init!(Self {
-            data <- new_mutex!(QsetList::new(settings.next(), budget)),
+            data <- RwSem::new(
+                QsetList::new(settings.next(), budget),
+                c"scull_data",
+                static_lock_class!()
+            ),
             settings,
             limit,
             maps: Atomic::new(0),
@@ -63,11 +77,14 @@ impl<Q: Quantum> ScullDevice<Q> {
     }
 }
 
+/// Tries for a copy that found a user page missing after it was faulted in (it can be
+/// reclaimed or unmapped again in between) before the call gives up.
+const FAULT_RETRIES: u32 = 3;
+
 impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
     fn open(&self, flags: u32) -> Result {
         if flags & bindings::O_ACCMODE == bindings::O_WRONLY {
-            // Lock order: the device's data, then the module's settings.
-            let mut data = self.data.lock();
+            let mut data = self.data.write()?;
             // The pages under a mapping stay until it goes (`mmap` counts under this lock).
             if self.maps.load(Relaxed) != 0 {
                 return Err(EBUSY);
@@ -79,10 +96,21 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
 
     fn read(&self, pos: &mut i64, out: &mut IovIterDest<'_>) -> Result<usize> {
         let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
-        let data = self.data.lock();
-        let n = data.read(start, out.len(), out)?;
-        *pos += n as i64;
-        Ok(n)
+        let len = out.len();
+        let mut tries = 0;
+        loop {
+            // The whole buffer, so that a read is one copy under the lock, as one write is.
+            let faulted_in = fault_in_dest(out, len) < len;
+            let result = self.data.read()?.read(start, len, out);
+            match result {
+                Err(e) if e == EFAULT && faulted_in && tries < FAULT_RETRIES => tries += 1,
+                result => {
+                    let n = result?;
+                    *pos += n as i64;
+                    return Ok(n);
+                }
+            }
+        }
     }
 
     fn write(&self, pos: &mut i64, input: &mut IovIterSource<'_>) -> Result<usize> {
@@ -97,46 +125,66 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
                 .ok_or(ENOSPC)?;
             len = len.min(room.try_into().unwrap_or(usize::MAX));
         }
-        let mut data = self.data.lock();
-        let n = data.write(start, len, input)?;
-        *pos += n as i64;
-        Ok(n)
+        let mut done = 0;
+        let mut tries = 0;
+        while done < len {
+            let left = len - done;
+            if fault_in_source(input, left) == left {
+                break;
+            }
+            let result = match self.data.write() {
+                Ok(mut data) => data.write(start + done as u64, left, input),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(n) => {
+                    done += n;
+                    tries = 0;
+                }
+                // A page faulted in above went missing again before the copy.
+                Err(e) if e == EFAULT && tries < FAULT_RETRIES => tries += 1,
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        if done == 0 && len > 0 {
+            return Err(EFAULT);
+        }
+        *pos += done as i64;
+        Ok(done)
     }
 
     fn llseek(&self, pos: i64, offset: i64, whence: u32) -> Result<i64> {
-        seek_position(pos, offset, whence, || self.data.lock().size() as i64)
+        let size = || self.data.read().map(|data| data.size() as i64);
+        seek_position(pos, offset, whence, size)
     }
 
     fn ioctl(&self, cmd: u32, arg: usize) -> Result<isize> {
         self.settings.ioctl(cmd, arg)
     }
 
-    fn mmap(&self, vma: &VmaNew, pgoff: usize) -> Result {
-        // The mm core calls this under the mmap lock, and read/write fault on user memory
-        // while holding the data lock: waiting for it here could deadlock, so a busy device
-        // is EAGAIN.
-        let mut data = self.data.try_lock().ok_or(EAGAIN)?;
-        let start = (pgoff as u64).checked_mul(PAGE_SIZE as u64).ok_or(EINVAL)?;
-        // The mapping shows the device as it is now; pages past its end raise SIGBUS.
-        let end = data
-            .size()
-            .min(start.saturating_add((vma.end() - vma.start()) as u64));
-        // The last page may hold bytes past the end: zeros, not what the allocator left.
-        data.zero_past_end();
+    fn mmap(&self, vma: &VmaNew, _pgoff: usize) -> Result {
+        // Pages come in through `fault`; the mapping cannot grow past its size (mremap).
         vma.set_dontexpand();
-        let mixed = vma.set_mixedmap();
-        let mut pos = start;
-        while pos < end {
-            let page = data.map_page(pos)?;
-            // SAFETY: The page belongs to a quantum of `data`, which keeps it while any
-            // mapping exists: truncation is refused until `vma_close` brings `maps` to 0.
-            let page = unsafe { BorrowedPage::from_raw(page) };
-            mixed.vm_insert_page(vma.start() + (pos - start) as usize, &page)?;
-            pos += PAGE_SIZE as u64;
-        }
         // Counted under the data lock: a truncation (see `open`) ran before this or sees it.
+        let _data = self.data.write()?;
         self.maps.add(1, Relaxed);
         Ok(())
+    }
+
+    fn fault(&self, pgoff: usize) -> Result<NonNull<bindings::page>> {
+        let pos = (pgoff as u64).checked_mul(PAGE_SIZE as u64).ok_or(EFAULT)?;
+        let mut data = self.data.write_uninterruptible();
+        // Past the end of the data as it is now: SIGBUS, as for a file.
+        let size = data.size();
+        if pos >= size {
+            return Err(EFAULT);
+        }
+        // The last page may hold bytes past the end: zeros, not what the allocator left.
+        if pos / PAGE_SIZE as u64 == (size - 1) / PAGE_SIZE as u64 {
+            data.zero_past_end();
+        }
+        data.map_page(pos)
     }
 
     fn vma_open(&self) {
@@ -261,7 +309,7 @@ impl<Q: Quantum> fmt::Debug for MemDump<Q> {
             "device order qset size sets quanta data_bytes meta_bytes"
         )?;
         for (i, dev) in self.devices.iter().enumerate() {
-            let data = dev.data.lock();
+            let data = dev.data.read().map_err(|_| fmt::Error)?;
             let g = data.geometry();
             let data_bytes = data.quanta() * g.quantum();
             writeln!(

@@ -14,6 +14,7 @@ mod qset;
 #[cfg(CONFIG_KUNIT)]
 mod qset_tests;
 mod quantum;
+mod rwsem;
 mod scull;
 mod sparse;
 

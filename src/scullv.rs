@@ -11,6 +11,7 @@ mod helpers;
 mod ioctl;
 mod qset;
 mod quantum;
+mod rwsem;
 mod scull;
 mod sparse;
 mod vmalloc_quantum;

@@ -11,6 +11,7 @@ sh /tests/scull-suite.sh scullp 0
 sh /tests/scull-suite.sh scullv 4
 sh /tests/pagealloc.sh
 sh /tests/mmap.sh
+sh /tests/locking.sh
 sh /tests/robust.sh
 sh /tests/memory.sh
 if [ "$scullkind" = debug ]; then

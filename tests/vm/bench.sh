@@ -12,4 +12,12 @@ scull-bench device scullp-order0-qset8 /dev/scullp0
 rmmod scullp
 scull-bench file tmpfs /tmp/bench
 rm -f /tmp/bench
+# Parallel readers of one device (and of one tmpfs file, the reference), in the same boot.
+for m in scullp scullv; do
+	insmod /lib/modules/$m.ko ${m}_limit_mib=0 ${m}_devs=1
+	scull-bench readers $m /dev/${m}0
+	rmmod $m
+done
+scull-bench readers tmpfs /tmp/bench
+rm -f /tmp/bench
 scull-bench zero

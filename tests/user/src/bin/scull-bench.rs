@@ -7,6 +7,9 @@
 //!   scull-bench device LABEL DEVICE    write/read of every size and block size, and the time
 //!                                      to truncate the full device (op "truncate", in ms)
 //!   scull-bench file LABEL PATH        the same through a regular file (tmpfs)
+//!   scull-bench readers LABEL PATH     one reader of 256 MiB against two processes
+//!                                      reading it at once (ops "read1", "read2": MiB/s
+//!                                      moved in all)
 //!   scull-bench zero                   /dev/zero -> /dev/null, no copy
 
 use std::fs::OpenOptions;
@@ -72,6 +75,60 @@ fn transfers(label: &str, path: &str, truncate: impl Fn() -> f64) {
     truncate();
 }
 
+/// Reads all of `path` in 1 MiB blocks.
+fn read_through(path: &str) -> usize {
+    let mut f = OpenOptions::new().read(true).open(path).unwrap();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0;
+    loop {
+        match f.read(&mut buf).unwrap() {
+            0 => return total,
+            n => total += n,
+        }
+    }
+}
+
+/// MiB/s moved in all by `readers` processes reading all of `path` at once.
+fn parallel_read(path: &str, readers: usize, mib: usize) -> f64 {
+    let t = Instant::now();
+    let pids: Vec<i32> = (0..readers)
+        .map(|_| {
+            // SAFETY: The child reads the file and leaves by `_exit`.
+            let pid = unsafe { libc::fork() };
+            if pid == 0 {
+                let ok = read_through(path) == mib << 20;
+                // SAFETY: Ends the child.
+                unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+            }
+            pid
+        })
+        .collect();
+    for pid in pids {
+        let mut status = 0;
+        // SAFETY: Waits for a child forked above.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    }
+    (readers * mib) as f64 / t.elapsed().as_secs_f64()
+}
+
+/// One reader against two at once, on a file or device of 256 MiB that this fills.
+fn readers(label: &str, path: &str) {
+    let mib = 256;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .unwrap();
+    timed(mib, 1 << 20, |b| f.write(b).unwrap());
+    drop(f);
+    for n in [1, 2] {
+        let v = (0..REPS).map(|_| parallel_read(path, n, mib)).collect();
+        report(label, &format!("read{n}"), 1 << 20, mib, v);
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match (args.get(1).map(String::as_str), args.get(2), args.get(3)) {
@@ -93,6 +150,7 @@ fn main() {
             );
             t.elapsed().as_secs_f64() * 1e3
         }),
+        (Some("readers"), Some(label), Some(path)) => readers(label, path),
         (Some("zero"), _, _) => {
             for &block in &BLOCKS {
                 let mut zero = std::fs::File::open("/dev/zero").unwrap();
@@ -109,7 +167,10 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("usage: scull-bench device LABEL DEVICE | file LABEL PATH | zero");
+            eprintln!(
+                "usage: scull-bench device LABEL DEVICE | file LABEL PATH \
+                 | readers LABEL PATH | zero"
+            );
             std::process::exit(2);
         }
     }

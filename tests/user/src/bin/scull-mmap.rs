@@ -170,6 +170,73 @@ fn checks(dev: &str, module: &str, quantum: usize, r: &mut Report) -> std::io::R
         Err(e) => r.check("mapping longer than the device", false, e),
     }
 
+    // MADV_DONTNEED drops the mapping's pages; touching them again faults them back in from
+    // the device, data intact.
+    match Mapping::new(&f, len, 0, libc::PROT_READ | libc::PROT_WRITE) {
+        Ok(m) => {
+            let before = m.bytes(size).to_vec();
+            // SAFETY: Advice on the mapping made above.
+            let rc = unsafe { libc::madvise(m.ptr.cast(), len, libc::MADV_DONTNEED) };
+            let now = read_all(dev);
+            r.check(
+                "MADV_DONTNEED, then the mapping faults the data back in",
+                rc == 0 && m.bytes(size) == before.as_slice() && before == now,
+                rc,
+            );
+        }
+        Err(e) => r.check("mapping for MADV_DONTNEED", false, e),
+    }
+
+    // A mapping sees the device as it is when a page is touched: grown after mmap, the new
+    // bytes are there; past the new end, SIGBUS still.
+    match Mapping::new(&f, len + 2 * PAGE, 0, libc::PROT_READ) {
+        Ok(m) => {
+            let grown = len + 10;
+            f.write_all_at(b"grown", grown as u64)?;
+            let mut back = [0u8; 5];
+            // SAFETY: The page holding `grown` is within the device now, and mapped.
+            unsafe { std::ptr::copy_nonoverlapping(m.ptr.add(grown), back.as_mut_ptr(), 5) };
+            r.check(
+                "a device grown after mmap shows its new bytes",
+                &back == b"grown",
+                back,
+            );
+            let past = m.ptr as usize + len + PAGE + 1;
+            // SAFETY: The child reads a mapped address; the kernel answers with SIGBUS.
+            let bus = sigbus_in_child(|| unsafe {
+                std::ptr::read_volatile(past as *const u8);
+            });
+            r.check("... and SIGBUS past its new end", bus, ());
+        }
+        Err(e) => r.check("mapping before growth", false, e),
+    }
+
+    // mmap does not fail on a busy device: a writer keeps the data lock busy meanwhile.
+    {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let g = OpenOptions::new().write(true).open(dev)?;
+        let chunk = vec![0x77u8; 256 << 10];
+        let stop2 = stop.clone();
+        let busy = std::thread::spawn(move || {
+            while !stop2.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = g.write_all_at(&chunk, (8 * quantum) as u64);
+            }
+        });
+        let mut failures = Vec::new();
+        for _ in 0..50 {
+            if let Err(e) = Mapping::new(&f, len, 0, libc::PROT_READ) {
+                failures.push(e);
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = busy.join();
+        r.check(
+            "50 mmaps while a writer keeps the device busy all succeed",
+            failures.is_empty(),
+            failures,
+        );
+    }
+
     let e = Mapping::new(&f, PAGE, 100, libc::PROT_READ).err();
     r.check(
         "an offset that is not a page multiple is EINVAL",
