@@ -14,8 +14,10 @@ if [ "$rc" != 0 ]; then
 	exit 1
 fi
 done_step
-step "user programs: cargo build (static)"
+step "user programs: cargo build (static), and the 32-bit ioctl program"
 (cd "$REPO/tests/user" &&
 	RUSTFLAGS="-C target-feature=+crt-static" cargo build --quiet --release \
 		--target x86_64-unknown-linux-gnu)
+gcc -m32 -static -O2 -Wall -Wextra -Werror -o "$REPO/tests/user/target/scull-ioctl32" \
+	"$REPO/tests/user/ioctl32.c"
 done_step

@@ -24,6 +24,7 @@ cp "$REPO"/scripts/scull_load "$REPO"/scripts/scull_unload "$root/bin/"
 for b in "$REPO"/tests/user/src/bin/*.rs; do
 	cp "$REPO/tests/user/target/x86_64-unknown-linux-gnu/release/$(basename "$b" .rs)" "$root/bin/"
 done
+cp "$REPO/tests/user/target/scull-ioctl32" "$root/bin/"
 cat >"$root/init" <<INIT
 #!/bin/sh
 mount -t proc proc /proc

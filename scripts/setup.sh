@@ -13,7 +13,7 @@ for p in clang-19 lld-19 llvm-19 libclang-19-dev; do
 	dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
 base_pkgs=(qemu-system-x86 busybox-static cpio flex bison bc libelf-dev libssl-dev
-	make xz-utils python3 gcc)
+	make xz-utils python3 gcc gcc-multilib)
 for p in "${base_pkgs[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done

@@ -8,7 +8,7 @@
 //! both, so this file talks to the C interface directly. It is one of the project's two
 //! places with unsafe code (the quantum allocators are the other).
 
-use crate::helpers::{vmf_pgoff_and_private, vmf_set_page};
+use crate::helpers::{kiocb_append, vmf_pgoff_and_private, vmf_set_page};
 use core::ffi::c_void;
 use core::ptr::{self, NonNull};
 use kernel::bindings;
@@ -29,9 +29,9 @@ pub(crate) trait FileOps: Send + Sync + Sized + 'static {
     /// count returned.
     fn read(&self, pos: &mut i64, out: &mut IovIterDest<'_>) -> Result<usize>;
 
-    /// A write at `*pos` from `input` (all of a vectored write's buffers); advances `*pos` by
-    /// the count returned.
-    fn write(&self, pos: &mut i64, input: &mut IovIterSource<'_>) -> Result<usize>;
+    /// A write at `*pos` from `input` (all of a vectored write's buffers), or at the end if
+    /// `append` (`O_APPEND`, `RWF_APPEND`); sets `*pos` to the end of what it wrote.
+    fn write(&self, pos: &mut i64, input: &mut IovIterSource<'_>, append: bool) -> Result<usize>;
 
     /// A seek from `pos` by `offset` with `whence` (`SEEK_SET`, `SEEK_CUR`, `SEEK_END`).
     fn llseek(&self, pos: i64, offset: i64, whence: u32) -> Result<i64>;
@@ -134,7 +134,15 @@ impl<T: FileOps> CharDevices<T> {
             write_iter: Some(write_iter::<T>),
             llseek: Some(llseek::<T>),
             unlocked_ioctl: Some(ioctl::<T>),
+            // The commands take an int or a pointer to one, the same for 32-bit callers (None
+            // without CONFIG_COMPAT).
+            compat_ioctl: bindings::compat_ptr_ioctl,
             mmap: Some(mmap::<T>),
+            // Memory has nothing to flush.
+            fsync: Some(bindings::noop_fsync),
+            // splice and sendfile, through read_iter and write_iter.
+            splice_read: Some(bindings::copy_splice_read),
+            splice_write: Some(bindings::iter_file_splice_write),
             ..pin_init::zeroed()
         };
         let vm_ops = bindings::vm_operations_struct {
@@ -317,7 +325,9 @@ unsafe extern "C" fn write_iter<T: FileOps>(
     let input = unsafe { IovIterSource::from_raw(from) };
     // SAFETY: The kiocb is live for the call; its file was opened by `open`.
     let (dev, pos) = unsafe { (device::<T>((*iocb).ki_filp), &mut (*iocb).ki_pos) };
-    match dev.write(pos, input) {
+    // SAFETY: As above.
+    let append = unsafe { kiocb_append(iocb) };
+    match dev.write(pos, input, append) {
         Ok(n) => n as isize,
         Err(e) => to_errno_isize(e),
     }

@@ -4,6 +4,7 @@
  * kernel crate. Each calls the public interface, so allocations keep their allocation tags.
  * Declared for Rust in src/helpers.rs.
  */
+#include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
@@ -22,6 +23,7 @@ size_t scull_iov_iter_zero_nofault(size_t bytes, struct iov_iter *i);
 unsigned long scull_vmf_pgoff(struct vm_fault *vmf);
 void *scull_vmf_private(struct vm_fault *vmf);
 void scull_vmf_set_page(struct vm_fault *vmf, struct page *page);
+bool scull_kiocb_append(struct kiocb *iocb);
 
 unsigned long scull_page_to_pfn(struct page *page)
 {
@@ -104,4 +106,10 @@ void scull_vmf_set_page(struct vm_fault *vmf, struct page *page)
 {
 	get_page(page);
 	vmf->page = page;
+}
+
+/* O_APPEND or RWF_APPEND: the write goes to the end. */
+bool scull_kiocb_append(struct kiocb *iocb)
+{
+	return iocb->ki_flags & IOCB_APPEND;
 }

@@ -6,7 +6,7 @@
 use core::ffi::c_void;
 use kernel::bindings;
 
-// `struct page *` and `struct vm_fault *` are passed as `void *`: Rust deems the bindings'
+// `struct page *`, `struct vm_fault *` and `struct kiocb *` are passed as `void *`: Rust deems the bindings'
 // structs not FFI-safe (they have zero-sized members).
 extern "C" {
     fn scull_page_to_pfn(page: *mut c_void) -> usize;
@@ -29,6 +29,7 @@ extern "C" {
     fn scull_vmf_pgoff(vmf: *mut c_void) -> usize;
     fn scull_vmf_private(vmf: *mut c_void) -> *mut c_void;
     fn scull_vmf_set_page(vmf: *mut c_void, page: *mut c_void);
+    fn scull_kiocb_append(iocb: *mut c_void) -> bool;
 }
 
 /// `page_to_pfn`.
@@ -153,4 +154,14 @@ pub(crate) unsafe fn vmf_pgoff_and_private(vmf: *mut bindings::vm_fault) -> (usi
 pub(crate) unsafe fn vmf_set_page(vmf: *mut bindings::vm_fault, page: *mut bindings::page) {
     // SAFETY: The caller passes a live fault and a refcounted page.
     unsafe { scull_vmf_set_page(vmf.cast(), page.cast()) }
+}
+
+/// Whether a write is an append (`IOCB_APPEND`: `O_APPEND` or `RWF_APPEND`).
+///
+/// # Safety
+///
+/// `iocb` must be a live kiocb.
+pub(crate) unsafe fn kiocb_append(iocb: *mut bindings::kiocb) -> bool {
+    // SAFETY: The caller passes a live kiocb.
+    unsafe { scull_kiocb_append(iocb.cast()) }
 }

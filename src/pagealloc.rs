@@ -217,7 +217,7 @@ impl FileOps for PageAllocDevice {
         Ok(n)
     }
 
-    fn write(&self, _pos: &mut i64, input: &mut IovIterSource<'_>) -> Result<usize> {
+    fn write(&self, _pos: &mut i64, input: &mut IovIterSource<'_>, _append: bool) -> Result<usize> {
         let len = input.len();
         let mut buf = [0u8; MAX_COMMAND];
         if len > MAX_COMMAND {

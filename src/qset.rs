@@ -226,6 +226,45 @@ impl<Q: Quantum> QsetList<Q> {
         self.sets.get_mut(set)?.get_mut(slot)?.as_mut()
     }
 
+    /// The first position at or after `pos`, before the end, that is in a quantum: where
+    /// `SEEK_DATA` goes. Holes are found at quantum granularity.
+    pub(crate) fn next_data(&self, pos: u64) -> Option<u64> {
+        if pos >= self.size {
+            return None;
+        }
+        let (set, slot, _) = self.geometry.locate(pos);
+        let mut from = set;
+        while let Some((index, slots)) = self.sets.next_from(from) {
+            let first = if index == set { slot } else { 0 };
+            if let Some(s) = (first..slots.len()).find(|&s| slots[s].is_some()) {
+                let at = index * self.geometry.set_bytes() + (s * self.geometry.quantum()) as u64;
+                let at = at.max(pos);
+                return (at < self.size).then_some(at);
+            }
+            from = index.checked_add(1)?;
+        }
+        None
+    }
+
+    /// The first position at or after `pos` that is in a hole, the end counting as one:
+    /// where `SEEK_HOLE` goes.
+    pub(crate) fn next_hole(&self, pos: u64) -> Option<u64> {
+        if pos >= self.size {
+            return None;
+        }
+        let mut at = pos;
+        loop {
+            let (set, slot, offset) = self.geometry.locate(at);
+            if self.quantum(set, slot).is_none() {
+                return Some(at);
+            }
+            at = at - offset as u64 + self.geometry.quantum() as u64;
+            if at >= self.size {
+                return Some(self.size);
+            }
+        }
+    }
+
     /// Allocates the quantum of (`set`, `slot`), which is a hole, lets `fill` write it and
     /// returns what `fill` returns; the quantum goes in place only if `fill` succeeds. What
     /// it may add (quantum, set, index nodes) is charged to the budget first, and what was

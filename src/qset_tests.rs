@@ -338,6 +338,24 @@ mod tests {
     }
 
     #[test]
+    fn seek_data_and_hole_at_quantum_granularity() {
+        let mut list = list(0, 4);
+        let far = 1u64 << 40;
+        assert_eq!(write_all(&mut list, 10, b"ab"), Ok(2));
+        assert_eq!(write_all(&mut list, far, b"z"), Ok(1));
+        let page = PAGE_SIZE as u64;
+        assert_eq!(list.next_data(0), Some(0));
+        assert_eq!(list.next_data(11), Some(11));
+        assert_eq!(list.next_data(page), Some(far));
+        assert_eq!(list.next_data(far - 1), Some(far));
+        assert_eq!(list.next_hole(0), Some(page));
+        assert_eq!(list.next_hole(page + 5), Some(page + 5));
+        assert_eq!(list.next_hole(far), Some(far + 1));
+        assert_eq!(list.next_data(far + 1), None);
+        assert_eq!(list.next_hole(far + 1), None);
+    }
+
+    #[test]
     fn positions_past_loff_max_are_refused() {
         let mut list = list(0, 2);
         assert_eq!(write_all(&mut list, i64::MAX as u64, b"x"), Err(EFBIG));

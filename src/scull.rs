@@ -81,9 +81,27 @@ impl<Q: Quantum> ScullDevice<Q> {
 /// reclaimed or unmapped again in between) before the call gives up.
 const FAULT_RETRIES: u32 = 3;
 
+impl<Q: Quantum> ScullDevice<Q> {
+    /// How much of a write of `len` bytes at `start` fits under the size limit: a short write
+    /// up to it, then ENOSPC, as on a full disk.
+    fn clamp_to_limit(&self, start: u64, len: usize) -> Result<usize> {
+        if self.limit == 0 {
+            return Ok(len);
+        }
+        let room = self
+            .limit
+            .checked_sub(start)
+            .filter(|&r| r > 0)
+            .ok_or(ENOSPC)?;
+        Ok(len.min(room.try_into().unwrap_or(usize::MAX)))
+    }
+}
+
 impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
     fn open(&self, flags: u32) -> Result {
-        if flags & bindings::O_ACCMODE == bindings::O_WRONLY {
+        // As for a file: O_TRUNC with write access empties the device (the book truncated on
+        // every write-only open).
+        if flags & bindings::O_TRUNC != 0 && flags & bindings::O_ACCMODE != bindings::O_RDONLY {
             let mut data = self.data.write()?;
             // The pages under a mapping stay until it goes (`mmap` counts under this lock).
             if self.maps.load(Relaxed) != 0 {
@@ -113,18 +131,9 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
         }
     }
 
-    fn write(&self, pos: &mut i64, input: &mut IovIterSource<'_>) -> Result<usize> {
-        let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
-        let mut len = input.len();
-        if self.limit != 0 {
-            // A short write up to the limit, then ENOSPC, as on a full disk.
-            let room = self
-                .limit
-                .checked_sub(start)
-                .filter(|&r| r > 0)
-                .ok_or(ENOSPC)?;
-            len = len.min(room.try_into().unwrap_or(usize::MAX));
-        }
+    fn write(&self, pos: &mut i64, input: &mut IovIterSource<'_>, append: bool) -> Result<usize> {
+        let mut start = u64::try_from(*pos).map_err(|_| EINVAL)?;
+        let len = input.len();
         let mut done = 0;
         let mut tries = 0;
         while done < len {
@@ -133,7 +142,15 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
                 break;
             }
             let result = match self.data.write() {
-                Ok(mut data) => data.write(start + done as u64, left, input),
+                Ok(mut data) => {
+                    // An append goes to the end as it is under the lock, so appends from
+                    // several writers never overwrite each other.
+                    if append && done == 0 {
+                        start = data.size();
+                    }
+                    self.clamp_to_limit(start + done as u64, left)
+                        .and_then(|n| data.write(start + done as u64, n, input))
+                }
                 Err(e) => Err(e),
             };
             match result {
@@ -150,13 +167,23 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
         if done == 0 && len > 0 {
             return Err(EFAULT);
         }
-        *pos += done as i64;
+        *pos = (start + done as u64) as i64;
         Ok(done)
     }
 
     fn llseek(&self, pos: i64, offset: i64, whence: u32) -> Result<i64> {
-        let size = || self.data.read().map(|data| data.size() as i64);
-        seek_position(pos, offset, whence, size)
+        let found = match whence {
+            bindings::SEEK_DATA => QsetList::next_data,
+            bindings::SEEK_HOLE => QsetList::next_hole,
+            _ => {
+                let size = || self.data.read().map(|data| data.size() as i64);
+                return seek_position(pos, offset, whence, size);
+            }
+        };
+        // As on tmpfs, at quantum granularity: ENXIO at or past the end.
+        let from = u64::try_from(offset).map_err(|_| ENXIO)?;
+        let to = found(&*self.data.read()?, from).ok_or(ENXIO)?;
+        Ok(to as i64)
     }
 
     fn ioctl(&self, cmd: u32, arg: usize) -> Result<isize> {

@@ -63,6 +63,38 @@ fn covers(index: u64, levels: u32) -> bool {
     levels > 0 && index.checked_shr(SHIFT * levels).unwrap_or(0) == 0
 }
 
+/// The first entry at an index at or after `from` in `node`, a node at `level` whose first
+/// index is `base`.
+fn next_in<T>(node: &Node<T>, level: u32, base: u64, from: u64) -> Option<(u64, &T)> {
+    let shift = SHIFT * level;
+    let first = if from > base {
+        ((from - base) >> shift) as usize
+    } else {
+        0
+    };
+    for i in first..FANOUT {
+        let at = (i as u64)
+            .checked_shl(shift)
+            .and_then(|o| base.checked_add(o))?;
+        match node {
+            Node::Leaf(slots) => {
+                if let Some(entry) = &slots[i] {
+                    return Some((at, entry));
+                }
+            }
+            Node::Inner(slots) => {
+                if let Some(found) = slots[i]
+                    .as_ref()
+                    .and_then(|child| next_in(child, level - 1, at, from))
+                {
+                    return Some(found);
+                }
+            }
+        }
+    }
+    None
+}
+
 /// A sparse array of `T`.
 ///
 /// # Invariants
@@ -126,6 +158,14 @@ impl<T> SparseArray<T> {
                 Node::Inner(slots) => node = slots[slot(index, level)].as_mut()?,
             }
         }
+    }
+
+    /// The first entry at an index at or after `from`, with its index.
+    pub(crate) fn next_from(&self, from: u64) -> Option<(u64, &T)> {
+        if !covers(from, self.levels) {
+            return None;
+        }
+        next_in(self.root.as_ref()?, self.levels - 1, 0, from)
     }
 
     /// The entry at `index`, made by `make` if there is none. On failure (of `make` or of a

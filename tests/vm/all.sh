@@ -12,6 +12,7 @@ sh /tests/scull-suite.sh scullv 4
 sh /tests/pagealloc.sh
 sh /tests/mmap.sh
 sh /tests/locking.sh
+sh /tests/fsx.sh
 sh /tests/robust.sh
 sh /tests/memory.sh
 if [ "$scullkind" = debug ]; then

@@ -47,11 +47,22 @@ expect_eq "$m: the module's total is the sum of its devices" \
 	"$(sed -n 's/^total \([0-9]*\) of .*/\1/p' /sys/kernel/debug/$m/mem)" \
 	"$(awk '/^'$m'[0-9]/ { s += $7 + $8 } END { print s }' /sys/kernel/debug/$m/mem)"
 
-# --- the LDD3 ioctls ---
+# --- the LDD3 ioctls, from a 64-bit and from a 32-bit program ---
 scull-ioctl $m $order0 500
+scull-ioctl32 $dev $order0 500 | sed "s/^TEST \([A-Z]*\): /TEST \1: $m: /"
 
 # --- seeks, holes, truncation ---
 scull-check seek $dev
+
+# --- file semantics as a user meets them: >>, dd conv=notrunc, conv=fsync ---
+echo a >$dev
+echo b >>$dev
+expect_eq "$m: >> appends" "$(cat $dev | tr '\n' ' ')" "a b "
+printf 0123456789 >$dev
+printf XY | dd of=$dev bs=1 seek=3 conv=notrunc 2>/dev/null
+expect_eq "$m: dd conv=notrunc seek=3 keeps the rest" "$(cat $dev)" "012XY56789"
+check "$m: dd conv=fsync succeeds" sh -c "dd if=/dev/zero of=$dev bs=4k count=4 conv=fsync 2>/dev/null"
+expect_eq "$m: ... and wrote" "$(wc -c <$dev)" 16384
 
 # --- writes from faulting buffers change exactly the bytes they report ---
 scull-check integrity $dev $quantum

@@ -12,6 +12,7 @@ Modules in /lib/modules; the project's programs and load scripts are on PATH. Tr
     scull_load scullv -d /lib/modules -m 666 scullv_order=4
     insmod /lib/modules/pagealloc.ko order=3; echo 'alloc 4 gfp' > /dev/pagealloc; cat /dev/pagealloc
     scull-check seek /dev/scullv0; scull-ioctl scullv 4 500
+    scull-fsx /dev/scullv0 /tmp/f 42 20000 65536 1048576     # device against tmpfs
 exit or Ctrl-D powers the VM off.
 BANNER
 # A shell with the console as its controlling terminal, so that Ctrl-C and job control work.

@@ -52,7 +52,11 @@ fn transfers(label: &str, path: &str, truncate: impl Fn() -> f64) {
             let (mut w, mut r) = (Vec::new(), Vec::new());
             for _ in 0..REPS {
                 truncate();
-                let mut f = OpenOptions::new().write(true).open(path).unwrap();
+                let mut f = OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(path)
+                    .unwrap();
                 w.push(timed(mib, block, |b| f.write(b).unwrap()));
                 drop(f);
                 let mut f = OpenOptions::new().read(true).open(path).unwrap();
@@ -65,7 +69,11 @@ fn transfers(label: &str, path: &str, truncate: impl Fn() -> f64) {
         let t: Vec<f64> = (0..REPS)
             .map(|_| {
                 truncate();
-                let mut f = OpenOptions::new().write(true).open(path).unwrap();
+                let mut f = OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(path)
+                    .unwrap();
                 timed(mib, 1 << 20, |b| f.write(b).unwrap());
                 truncate()
             })
@@ -135,7 +143,13 @@ fn main() {
         (Some("device"), Some(label), Some(dev)) => transfers(label, dev, || {
             // A write-only open truncates the device: time it.
             let t = Instant::now();
-            drop(OpenOptions::new().write(true).open(dev).unwrap());
+            drop(
+                OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(dev)
+                    .unwrap(),
+            );
             t.elapsed().as_secs_f64() * 1e3
         }),
         (Some("file"), Some(label), Some(path)) => transfers(label, path, || {

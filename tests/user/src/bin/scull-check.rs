@@ -26,11 +26,11 @@ fn read_to_end(path: &str) -> std::io::Result<Vec<u8>> {
 }
 
 fn seek_checks(dev: &str, r: &mut Report) -> std::io::Result<()> {
-    // Opening write-only truncates; read-write does not.
-    OpenOptions::new().write(true).open(dev)?;
+    // O_TRUNC empties the device; an open without it does not.
+    OpenOptions::new().write(true).truncate(true).open(dev)?;
     let mut f = OpenOptions::new().read(true).write(true).open(dev)?;
     r.check(
-        "empty after write-only open",
+        "empty after an O_TRUNC open",
         f.seek(SeekFrom::End(0))? == 0,
         (),
     );
@@ -95,11 +95,18 @@ fn seek_checks(dev: &str, r: &mut Report) -> std::io::Result<()> {
     r.check("one write spans quanta and sets", n == pattern.len(), n);
     r.check("its data reads back", read_to_end(dev)? == pattern, ());
 
-    // A write-only open truncates what was there.
+    // A write-only open keeps what was there (as for a file); O_TRUNC empties it.
     drop(f);
     OpenOptions::new().write(true).open(dev)?;
     let e = read_to_end(dev)?.len();
-    r.check("write-only open truncates", e == 0, e);
+    r.check(
+        "a write-only open without O_TRUNC keeps the data",
+        e == pattern.len(),
+        e,
+    );
+    OpenOptions::new().write(true).truncate(true).open(dev)?;
+    let e = read_to_end(dev)?.len();
+    r.check("a write-only open with O_TRUNC empties it", e == 0, e);
     Ok(())
 }
 
@@ -147,7 +154,7 @@ fn size_of(f: &mut File) -> std::io::Result<u64> {
 }
 
 fn limit_checks(dev: &str, limit: u64, r: &mut Report) -> std::io::Result<()> {
-    OpenOptions::new().write(true).open(dev)?;
+    OpenOptions::new().write(true).truncate(true).open(dev)?;
     let mut f = OpenOptions::new().read(true).write(true).open(dev)?;
     f.write_all(&[7u8; 1000])?;
     f.seek(SeekFrom::Start(0))?;

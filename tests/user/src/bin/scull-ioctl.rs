@@ -43,6 +43,7 @@ fn dump(module: &str, device: &str) -> Option<Vec<u64>> {
 fn truncate_and_write(path: &str, len: usize) -> std::io::Result<()> {
     OpenOptions::new()
         .write(true)
+        .truncate(true)
         .open(path)?
         .write_all(&vec![0x5a; len])
 }
@@ -154,7 +155,7 @@ fn main() -> ExitCode {
         written.is_ok() && after.as_ref() == Some(&want),
         (&written, &after),
     );
-    let _ = OpenOptions::new().write(true).open(&path1);
+    let _ = OpenOptions::new().write(true).truncate(true).open(&path1);
     let after = dump(m, &format!("{m}1"));
     r.check(
         "dump back to zero after truncation",

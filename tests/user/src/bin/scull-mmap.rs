@@ -72,7 +72,7 @@ fn sigbus_in_child(touch: impl FnOnce()) -> bool {
 
 fn checks(dev: &str, module: &str, quantum: usize, r: &mut Report) -> std::io::Result<()> {
     // Data, a hole of two whole quanta, data again: 4.5 quanta in all.
-    OpenOptions::new().write(true).open(dev)?;
+    OpenOptions::new().write(true).truncate(true).open(dev)?;
     let f = OpenOptions::new().read(true).write(true).open(dev)?;
     let size = 4 * quantum + quantum / 2;
     let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8 + 1).collect();
@@ -95,6 +95,7 @@ fn checks(dev: &str, module: &str, quantum: usize, r: &mut Report) -> std::io::R
             );
             let e = OpenOptions::new()
                 .write(true)
+                .truncate(true)
                 .open(dev)
                 .err()
                 .and_then(|e| e.raw_os_error());
@@ -177,10 +178,11 @@ fn checks(dev: &str, module: &str, quantum: usize, r: &mut Report) -> std::io::R
             let before = m.bytes(size).to_vec();
             // SAFETY: Advice on the mapping made above.
             let rc = unsafe { libc::madvise(m.ptr.cast(), len, libc::MADV_DONTNEED) };
+            let rc = (rc, std::io::Error::last_os_error());
             let now = read_all(dev);
             r.check(
                 "MADV_DONTNEED, then the mapping faults the data back in",
-                rc == 0 && m.bytes(size) == before.as_slice() && before == now,
+                rc.0 == 0 && m.bytes(size) == before.as_slice() && before == now,
                 rc,
             );
         }
@@ -245,7 +247,11 @@ fn checks(dev: &str, module: &str, quantum: usize, r: &mut Report) -> std::io::R
     );
 
     // With every mapping gone, truncation works again.
-    let res = OpenOptions::new().write(true).open(dev).map(|_| ());
+    let res = OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(dev)
+        .map(|_| ());
     r.check(
         "truncation after munmap",
         res.is_ok() && read_all(dev).is_empty(),

@@ -86,7 +86,11 @@ struct Counts {
 fn mix(seconds: u64, devices: &[String], r: &mut Report) {
     // Start empty: whatever an earlier test left is no record.
     for dev in devices {
-        OpenOptions::new().write(true).open(dev).unwrap();
+        OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(dev)
+            .unwrap();
     }
     let stop = AtomicBool::new(false);
     let c = Counts {
@@ -162,7 +166,7 @@ fn mix(seconds: u64, devices: &[String], r: &mut Report) {
             s.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     std::thread::sleep(Duration::from_millis(150));
-                    match OpenOptions::new().write(true).open(dev) {
+                    match OpenOptions::new().write(true).truncate(true).open(dev) {
                         Ok(_) => c.truncations.fetch_add(1, Ordering::Relaxed),
                         Err(e) => {
                             err(c, "truncating open", &e);
@@ -258,7 +262,7 @@ fn fault(dev: &str, mib: u64, r: &mut Report) -> std::io::Result<()> {
     const CHUNK: u64 = 64 << 10;
     let total = mib << 20;
     let data: Vec<u8> = (0..total).map(byte_at).collect();
-    OpenOptions::new().write(true).open(dev)?;
+    OpenOptions::new().write(true).truncate(true).open(dev)?;
     let f = open_rw(dev)?;
     let (mut pos, mut calls, mut ok, mut short, mut enomem, mut other) = (0u64, 0, 0, 0, 0, 0);
     set_make_it_fail(true)?;

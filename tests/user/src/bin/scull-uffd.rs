@@ -49,14 +49,13 @@ const UFFDIO_REGISTER: u64 = iowr(0x00, std::mem::size_of::<UffdioRegister>());
 const UFFDIO_COPY: u64 = iowr(0x03, std::mem::size_of::<UffdioCopy>());
 const UFFDIO_REGISTER_MODE_MISSING: u64 = 1;
 
-/// A userfaultfd with one registered page that nobody serves until `serve`.
+/// A userfaultfd with registered pages that nobody serves until `serve`.
 struct Stall {
     uffd: i32,
-    page: usize,
 }
 
 impl Stall {
-    fn new(page: usize) -> std::io::Result<Self> {
+    fn new(start: usize, pages: usize) -> std::io::Result<Self> {
         // SAFETY: Plain syscalls and ioctls on structures of the uapi's layout.
         unsafe {
             let uffd = libc::syscall(libc::SYS_userfaultfd, libc::O_CLOEXEC) as i32;
@@ -69,8 +68,8 @@ impl Stall {
                 ioctls: 0,
             };
             let mut reg = UffdioRegister {
-                start: page as u64,
-                len: PAGE as u64,
+                start: start as u64,
+                len: (pages * PAGE) as u64,
                 mode: UFFDIO_REGISTER_MODE_MISSING,
                 ioctls: 0,
             };
@@ -79,15 +78,15 @@ impl Stall {
             {
                 return Err(std::io::Error::last_os_error());
             }
-            Ok(Stall { uffd, page })
+            Ok(Stall { uffd })
         }
     }
 
-    /// Fills the page with `byte`, waking whoever waits on it.
-    fn serve(&self, byte: u8) -> std::io::Result<()> {
+    /// Fills the registered page at `page` with `byte`, waking whoever waits on it.
+    fn serve(&self, page: usize, byte: u8) -> std::io::Result<()> {
         let src = vec![byte; PAGE];
         let mut copy = UffdioCopy {
-            dst: self.page as u64,
+            dst: page as u64,
             src: src.as_ptr() as u64,
             len: PAGE as u64,
             mode: 0,
@@ -144,12 +143,13 @@ fn checks(dev: &str, other: &str, r: &mut Report) -> std::io::Result<()> {
         .truncate(true)
         .open(dev)?
         .write_all_at(&old, 0)?;
-    // Two pages: the first filled, the second registered with the userfaultfd.
-    // SAFETY: A fresh private anonymous mapping of two pages.
+    // Three pages: the first filled, the others registered with the userfaultfd: the second
+    // ends the writer's buffer, the third takes the GET ioctl's result.
+    // SAFETY: A fresh private anonymous mapping of three pages.
     let region = unsafe {
         libc::mmap(
             std::ptr::null_mut(),
-            2 * PAGE,
+            3 * PAGE,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
             -1,
@@ -158,7 +158,7 @@ fn checks(dev: &str, other: &str, r: &mut Report) -> std::io::Result<()> {
     } as usize;
     // SAFETY: The first page is mapped, readable and writable.
     unsafe { std::ptr::write_bytes(region as *mut u8, b'W', PAGE) };
-    let stall = Stall::new(region + PAGE)?;
+    let stall = Stall::new(region + PAGE, 2)?;
 
     // A writer thread (a thread: the registration is this process's) writes both pages at 100;
     // a GET ioctl thread puts the order into the unserved page.
@@ -170,7 +170,13 @@ fn checks(dev: &str, other: &str, r: &mut Report) -> std::io::Result<()> {
     });
     let getter = std::thread::spawn(move || {
         // SAFETY: The argument points into the registered page, which stays mapped.
-        unsafe { libc::ioctl(fd, ioctl::G_ORDER as _, (region + PAGE + 64) as *mut i32) }
+        unsafe {
+            libc::ioctl(
+                fd,
+                ioctl::G_ORDER as _,
+                (region + 2 * PAGE + 64) as *mut i32,
+            )
+        }
     });
     std::thread::sleep(Duration::from_millis(300));
     r.check(
@@ -221,7 +227,8 @@ fn checks(dev: &str, other: &str, r: &mut Report) -> std::io::Result<()> {
     });
     r.check("... and a query ioctl", query == "completed", query);
 
-    stall.serve(b'U')?;
+    stall.serve(region + PAGE, b'U')?;
+    stall.serve(region + 2 * PAGE, 0)?;
     let wrote = writer.join().unwrap_or(-1);
     let got = getter.join().unwrap_or(-1);
     r.check(
@@ -230,7 +237,7 @@ fn checks(dev: &str, other: &str, r: &mut Report) -> std::io::Result<()> {
         wrote,
     );
     // SAFETY: The registered page is now served and mapped.
-    let order = unsafe { std::ptr::read((region + PAGE + 64) as *const i32) };
+    let order = unsafe { std::ptr::read((region + 2 * PAGE + 64) as *const i32) };
     r.check(
         "... and the GET ioctl, with the order",
         got == 0 && (0..=10).contains(&order),

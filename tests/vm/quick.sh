@@ -1,0 +1,3 @@
+. /tests/lib.sh
+sh /tests/mmap.sh
+sh /tests/locking.sh
