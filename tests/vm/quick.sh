@@ -1,3 +1,0 @@
-. /tests/lib.sh
-sh /tests/mmap.sh
-sh /tests/locking.sh
