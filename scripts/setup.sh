@@ -8,6 +8,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
+# The Debian archive, from apt's own configuration (its lists may not be fetched yet).
+archive=$(debian_archive 2>/dev/null) || { apt-get update -qq && archive=$(debian_archive); }
+
 need_apt=()
 for p in clang-19 lld-19 llvm-19 libclang-19-dev; do
 	dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
@@ -20,7 +23,6 @@ done
 if ((${#need_apt[@]})); then
 	step "apt: installing ${need_apt[*]}"
 	if ! apt-get indextargets --format '$(RELEASE)' 2>/dev/null | grep -qx bookworm-backports; then
-		archive=$(debian_archive 2>/dev/null) || { apt-get update -qq && archive=$(debian_archive); }
 		echo "deb $archive bookworm-backports main" \
 			>/etc/apt/sources.list.d/bookworm-backports.list
 	fi
@@ -47,9 +49,6 @@ if ! command -v bindgen >/dev/null; then
 	cargo +"$RUST_TOOLCHAIN" install --locked --quiet bindgen-cli
 	done_step
 fi
-
-# The Debian archive, from apt's own configuration (its lists may not be fetched yet).
-archive=$(debian_archive 2>/dev/null) || { apt-get update -qq && archive=$(debian_archive); }
 
 # Kernel source: any $series.x that Debian's sid or trixie-backports serves, for each series
 # asked for (default: $KERNEL_SERIES).

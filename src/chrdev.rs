@@ -5,10 +5,10 @@
 //! [`FileOps`] implementation.
 //!
 //! The kernel crate's `MiscDevice` has no `llseek` and one minor per device, and scull needs
-//! both, so this file talks to the C interface directly. It is one of the project's two
-//! places with unsafe code (the quantum allocators are the other).
+//! both, so this file talks to the C interface directly. Unsafe code lives here, in
+//! `quantum.rs` and `rwsem.rs`, in the quantum allocators and in `helpers.rs`.
 
-use crate::helpers::{kiocb_append, vmf_pgoff_and_private, vmf_set_page};
+use crate::helpers::{kiocb_append, vmf_pgoff_and_vma, vmf_set_page};
 use core::ffi::c_void;
 use core::ptr::{self, NonNull};
 use kernel::bindings;
@@ -430,11 +430,11 @@ unsafe extern "C" fn vma_close<T: FileOps>(vma: *mut bindings::vm_area_struct) {
 ///
 /// Called by the mm core for a fault on a vma set up by [`mmap`] (or copied from one).
 unsafe extern "C" fn vma_fault<T: FileOps>(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
-    // SAFETY: The fault is live for the call.
-    let (pgoff, private) = unsafe { vmf_pgoff_and_private(vmf) };
-    // SAFETY: `mmap` stored a pointer to the device, which outlives the vma (the vma holds
-    // the file, the file the module).
-    let dev = unsafe { &*private.cast::<T>() };
+    // SAFETY: The fault is live for the call, and so is its vma, set up by `mmap`.
+    let (pgoff, dev) = unsafe {
+        let (pgoff, vma) = vmf_pgoff_and_vma(vmf);
+        (pgoff, vma_device::<T>(vma))
+    };
     match dev.fault(pgoff) {
         Ok(page) => {
             // SAFETY: The fault is live; the page is an order-0, refcounted page of the

@@ -21,7 +21,7 @@ size_t scull_copy_to_iter_nofault(const void *addr, size_t bytes, struct iov_ite
 size_t scull_copy_from_iter_nofault(void *addr, size_t bytes, struct iov_iter *i);
 size_t scull_iov_iter_zero_nofault(size_t bytes, struct iov_iter *i);
 unsigned long scull_vmf_pgoff(struct vm_fault *vmf);
-void *scull_vmf_private(struct vm_fault *vmf);
+struct vm_area_struct *scull_vmf_vma(struct vm_fault *vmf);
 void scull_vmf_set_page(struct vm_fault *vmf, struct page *page);
 bool scull_kiocb_append(struct kiocb *iocb);
 
@@ -96,9 +96,9 @@ unsigned long scull_vmf_pgoff(struct vm_fault *vmf)
 	return vmf->pgoff;
 }
 
-void *scull_vmf_private(struct vm_fault *vmf)
+struct vm_area_struct *scull_vmf_vma(struct vm_fault *vmf)
 {
-	return vmf->vma->vm_private_data;
+	return vmf->vma;
 }
 
 /* The page a fault maps, with the reference the fault path takes over. */

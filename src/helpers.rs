@@ -6,7 +6,8 @@
 use core::ffi::c_void;
 use kernel::bindings;
 
-// `struct page *`, `struct vm_fault *` and `struct kiocb *` are passed as `void *`: Rust deems the bindings'
+// `struct page *`, `struct vm_fault *`, `struct vm_area_struct *` and `struct kiocb *` are
+// passed as `void *`: Rust deems the bindings'
 // structs not FFI-safe (they have zero-sized members).
 extern "C" {
     fn scull_page_to_pfn(page: *mut c_void) -> usize;
@@ -27,7 +28,7 @@ extern "C" {
     ) -> usize;
     fn scull_iov_iter_zero_nofault(bytes: usize, i: *mut bindings::iov_iter) -> usize;
     fn scull_vmf_pgoff(vmf: *mut c_void) -> usize;
-    fn scull_vmf_private(vmf: *mut c_void) -> *mut c_void;
+    fn scull_vmf_vma(vmf: *mut c_void) -> *mut c_void;
     fn scull_vmf_set_page(vmf: *mut c_void, page: *mut c_void);
     fn scull_kiocb_append(iocb: *mut c_void) -> bool;
 }
@@ -135,14 +136,21 @@ pub(crate) unsafe fn iov_iter_zero_nofault(bytes: usize, i: *mut bindings::iov_i
     unsafe { scull_iov_iter_zero_nofault(bytes, i) }
 }
 
-/// The file page offset and the mapping's private data of a page fault.
+/// The file page offset and the vma of a page fault.
 ///
 /// # Safety
 ///
 /// `vmf` must be the live `vm_fault` of a fault being handled.
-pub(crate) unsafe fn vmf_pgoff_and_private(vmf: *mut bindings::vm_fault) -> (usize, *mut c_void) {
+pub(crate) unsafe fn vmf_pgoff_and_vma(
+    vmf: *mut bindings::vm_fault,
+) -> (usize, *mut bindings::vm_area_struct) {
     // SAFETY: The caller passes a live fault, whose vma is live for the call.
-    unsafe { (scull_vmf_pgoff(vmf.cast()), scull_vmf_private(vmf.cast())) }
+    unsafe {
+        (
+            scull_vmf_pgoff(vmf.cast()),
+            scull_vmf_vma(vmf.cast()).cast(),
+        )
+    }
 }
 
 /// Gives a fault `page` to map, with a new reference for the mapping.

@@ -202,9 +202,14 @@ impl<Q: Quantum> QsetList<Q> {
         self.geometry.qset() * core::mem::size_of::<Option<Q>>()
     }
 
+    /// Bytes of the quanta.
+    pub(crate) fn data_bytes(&self) -> usize {
+        self.quanta * self.geometry.quantum()
+    }
+
     /// Bytes the list holds: quanta, slot arrays and index nodes.
     pub(crate) fn held(&self) -> usize {
-        self.quanta * self.geometry.quantum()
+        self.data_bytes()
             + self.sets.len() * self.set_bytes_held()
             + self.sets.nodes() * sparse::node_bytes::<QuantumSet<Q>>()
     }

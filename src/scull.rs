@@ -75,13 +75,7 @@ impl<Q: Quantum> ScullDevice<Q> {
             maps: Atomic::new(0),
         })
     }
-}
 
-/// Tries for a copy that found a user page missing after it was faulted in (it can be
-/// reclaimed or unmapped again in between) before the call gives up.
-const FAULT_RETRIES: u32 = 3;
-
-impl<Q: Quantum> ScullDevice<Q> {
     /// How much of a write of `len` bytes at `start` fits under the size limit: a short write
     /// up to it, then ENOSPC, as on a full disk.
     fn clamp_to_limit(&self, start: u64, len: usize) -> Result<usize> {
@@ -96,6 +90,10 @@ impl<Q: Quantum> ScullDevice<Q> {
         Ok(len.min(room.try_into().unwrap_or(usize::MAX)))
     }
 }
+
+/// Tries for a copy that found a user page missing after it was faulted in (it can be
+/// reclaimed or unmapped again in between) before the call gives up.
+const FAULT_RETRIES: u32 = 3;
 
 impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
     fn open(&self, flags: u32) -> Result {
@@ -141,18 +139,15 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
             if fault_in_source(input, left) == left {
                 break;
             }
-            let result = match self.data.write() {
-                Ok(mut data) => {
-                    // An append goes to the end as it is under the lock, so appends from
-                    // several writers never overwrite each other.
-                    if append && done == 0 {
-                        start = data.size();
-                    }
-                    self.clamp_to_limit(start + done as u64, left)
-                        .and_then(|n| data.write(start + done as u64, n, input))
+            let result = self.data.write().and_then(|mut data| {
+                // An append goes to the end as it is under the lock, so appends from several
+                // writers never overwrite each other.
+                if append && done == 0 {
+                    start = data.size();
                 }
-                Err(e) => Err(e),
-            };
+                let n = self.clamp_to_limit(start + done as u64, left)?;
+                data.write(start + done as u64, n, input)
+            });
             match result {
                 Ok(n) => {
                     done += n;
@@ -223,8 +218,9 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
     }
 }
 
-/// Checks the parameters, logging one line for the first bad one.
-fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<Geometry> {
+/// Checks the parameters, logging one line for the first bad one; gives the devices' shape
+/// and the module's memory bound in bytes.
+fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<(Geometry, u64)> {
     if p.major >= MAJOR_LIMIT {
         pr_err!(
             "{name}_major={} is invalid: majors are below {MAJOR_LIMIT}\n",
@@ -244,17 +240,23 @@ fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<Geometry> {
         );
         return Err(EINVAL);
     }
-    let ram_mib = total_ram_bytes() >> 20;
-    if u64::from(p.total_mib) > ram_mib {
+    let ram = total_ram_bytes();
+    if u64::from(p.total_mib) > ram >> 20 {
         pr_err!(
-            "{name}_total_mib={} is invalid: 0 (half of RAM) to {ram_mib} (all of it)\n",
-            p.total_mib
+            "{name}_total_mib={} is invalid: 0 (half of RAM) to {} (all of it)\n",
+            p.total_mib,
+            ram >> 20
         );
         return Err(EINVAL);
     }
-    Geometry::new::<Q>(p.order, p.qset as usize).inspect_err(|_| {
+    let geometry = Geometry::new::<Q>(p.order, p.qset as usize).inspect_err(|_| {
         pr_err!("{name}_qset={} is invalid: 1 to {MAX_QSET}\n", p.qset);
-    })
+    })?;
+    let total = match p.total_mib {
+        0 => ram / 2,
+        mib => u64::from(mib) << 20,
+    };
+    Ok((geometry, total))
 }
 
 /// A loaded scull module: its devices and their memory dump.
@@ -272,12 +274,8 @@ pub(crate) fn register<Q: Quantum + 'static>(
     params: &Params,
     module: &'static ThisModule,
 ) -> Result<Scull<Q>> {
-    let geometry = validate::<Q>(name, params)?;
+    let (geometry, total) = validate::<Q>(name, params)?;
     let settings = Arc::pin_init(Settings::new(geometry), GFP_KERNEL)?;
-    let total = match params.total_mib {
-        0 => total_ram_bytes() / 2,
-        mib => u64::from(mib) << 20,
-    };
     let budget = Arc::new(
         Budget::new(usize::try_from(total).unwrap_or(usize::MAX)),
         GFP_KERNEL,
@@ -338,17 +336,17 @@ impl<Q: Quantum> fmt::Debug for MemDump<Q> {
         for (i, dev) in self.devices.iter().enumerate() {
             let data = dev.data.read().map_err(|_| fmt::Error)?;
             let g = data.geometry();
-            let data_bytes = data.quanta() * g.quantum();
             writeln!(
                 f,
-                "{}{i} {} {} {} {} {} {data_bytes} {}",
+                "{}{i} {} {} {} {} {} {} {}",
                 self.name,
                 g.order(),
                 g.qset(),
                 data.size(),
                 data.sets(),
                 data.quanta(),
-                data.held() - data_bytes
+                data.data_bytes(),
+                data.held() - data.data_bytes()
             )?;
         }
         write!(f, "total {} of {}", self.budget.held(), self.budget.limit())
