@@ -20,7 +20,11 @@ test:
 shell:
 	scripts/shell.sh
 
-.PHONY: modules clean demo test shell
+# The modules for a Debian kernel: the running one, or `make debian RELEASE=7.2.13+deb14-amd64`.
+debian:
+	scripts/debian.sh $(RELEASE)
+
+.PHONY: modules clean demo test shell debian
 
 bench:
 	scripts/bench.sh

@@ -31,6 +31,24 @@ debian_archive() {
 	echo "${uri%/}"
 }
 
+# apt over a private list of the suites that serve kernels (sid, trixie and its backports),
+# kept in the cache: the system's own sources never see them.
+private_apt=(-o "Dir::Etc::SourceList=$CACHE/apt/sources.list"
+	-o Dir::Etc::SourceParts=/nonexistent
+	-o "Dir::State::Lists=$CACHE/apt/lists"
+	-o Debug::NoLocking=1)
+private_apt_update() {
+	local archive=$1 suite
+	mkdir -p "$CACHE/apt/lists/partial"
+	for suite in sid trixie trixie-backports; do
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive $suite main"
+	done >"$CACHE/apt/sources.list"
+	if ! apt-get "${private_apt[@]}" update -qq 2>"$CACHE/apt/update.log"; then
+		cat "$CACHE/apt/update.log" >&2
+		return 1
+	fi
+}
+
 _step_start=0
 step() {
 	_step_start=$(date +%s)

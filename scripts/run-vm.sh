@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Boots KERNEL_DIR's bzImage under QEMU (TCG, 2 vCPUs) with an initramfs made of
+# Boots a kernel (KERNEL: a build directory, or an image file) under QEMU (TCG, 2 vCPUs) with an initramfs made of
 # busybox, the modules, the test programs and tests/vm, runs GUEST_SCRIPT in the
 # guest as /init's payload, and copies the console to LOG. With VM_INTERACTIVE=1 the
 # console is the caller's terminal instead (for `make shell`), and no log is kept.
-# Usage: run-vm.sh KERNEL_DIR GUEST_SCRIPT LOG [TIMEOUT_S] [MEM]
+# The guest's $scullkind is VM_KIND, else the build directory's kind (base, debug).
+# Usage: run-vm.sh KERNEL GUEST_SCRIPT LOG [TIMEOUT_S] [MEM]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 kdir=$1 script=$2 log=$3 limit=${4:-900} mem=${5:-2G}
@@ -46,10 +47,15 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$root.cpio"
 trap 'rm -rf "$root" "$root.cpio"' EXIT
 
-kind=$(basename "$kdir" | cut -d- -f3)
+if [ -f "$kdir" ]; then
+	image=$kdir
+else
+	image=$kdir/arch/x86/boot/bzImage
+fi
+kind=${VM_KIND:-$(basename "$kdir" | cut -d- -f3)}
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
 	-nographic -no-reboot -serial mon:stdio -display none
-	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$root.cpio"
+	-kernel "$image" -initrd "$root.cpio"
 	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic tsc=reliable scullkind=$kind")
 if [ "${VM_INTERACTIVE:-0}" = 1 ]; then
 	"${qemu[@]}"

@@ -52,12 +52,6 @@ fi
 
 # Kernel source: any $series.x that Debian's sid or trixie-backports serves, for each series
 # asked for (default: $KERNEL_SERIES).
-apt_dir="$CACHE/apt"
-apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list"
-	-o Dir::Etc::SourceParts=/nonexistent
-	-o "Dir::State::Lists=$apt_dir/lists"
-	-o "Dir::Cache::archives=$apt_dir/dl"
-	-o Debug::NoLocking=1)
 lists_fresh=0
 for series in "${@:-$KERNEL_SERIES}"; do
 	src=$(kernel_src "$series")
@@ -66,30 +60,26 @@ for series in "${@:-$KERNEL_SERIES}"; do
 		continue
 	fi
 	step "kernel source: fetching linux-source-$series from $archive"
-	mkdir -p "$apt_dir/lists/partial" "$apt_dir/dl"
 	if [ "$lists_fresh" = 0 ]; then
-		cat >"$apt_dir/sources.list" <<SRC
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive sid main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive trixie-backports main
-SRC
-		apt-get "${apt_opts[@]}" update -qq
+		private_apt_update "$archive"
 		lists_fresh=1
 	fi
 	pkg="linux-source-$series"
-	if ! apt-cache "${apt_opts[@]}" show "$pkg" >/dev/null 2>&1; then
+	if ! apt-cache "${private_apt[@]}" show "$pkg" >/dev/null 2>&1; then
 		echo "error: no $pkg is served by sid or trixie-backports at $archive." >&2
 		echo "Choose a served series with KERNEL_SERIES (scripts/lib.sh)." >&2
 		exit 1
 	fi
-	(cd "$apt_dir/dl" && rm -f ./*.deb && apt-get "${apt_opts[@]}" download "$pkg" >/dev/null)
-	deb=$(ls "$apt_dir"/dl/linux-source-*.deb)
+	dl=$(mktemp -d)
+	(cd "$dl" && apt-get "${private_apt[@]}" download "$pkg" >/dev/null)
+	deb=$(ls "$dl"/linux-source-*.deb)
 	rm -rf "$CACHE/pkg" "$src"
 	dpkg -x "$deb" "$CACHE/pkg"
 	tarball=$(ls "$CACHE"/pkg/usr/src/linux-source-*.tar.*)
 	mkdir -p "$src"
 	tar -xf "$tarball" -C "$src" --strip-components=1
-	rm -rf "$CACHE/pkg" "$apt_dir/dl"
 	basename "$deb" >"$src/.version"
+	rm -rf "$CACHE/pkg" "$dl"
 	done_step
 	echo "setup: kernel source $(cat "$src/.version")"
 done

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make test`: sets up what is missing, builds the kernels (cached) and the modules, runs the
 # host checks, then the whole VM suite under the first series' test kernel and debug kernel
-# (KASAN, lockdep, kmemleak, fault injection) and under the other series' test kernels, and
-# ends with one line `N passed, N failed` over all of them.
+# (KASAN, lockdep, kmemleak, fault injection), under the other series' test kernels and
+# under Debian's own kernel image (scripts/debian.sh), and ends with one line
+# `N passed, N failed` over all of them.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 t0=$(date +%s)
@@ -67,6 +68,31 @@ for run in "${runs[@]}"; do
 	passed=$((passed + p))
 	failed=$((failed + f))
 done
+# Debian's own kernel: the newest that the archive serves with its rustc, the modules built as
+# `make debian` builds them, booted from Debian's real image. Every layer that exists there:
+# Debian has no KUnit, and fault injection runs only on our debug kernel.
+rm -f "$out/debian-image"
+refuses_foreign_kernel() {
+	! "$REPO/scripts/debian.sh" 0.0-none >"$out/debian-refusal.log" 2>&1 &&
+		grep -q 'no linux-headers-0.0-none is served' "$out/debian-refusal.log"
+}
+host_check "make debian refuses a kernel that Debian does not serve, and says so" \
+	refuses_foreign_kernel
+host_check "modules build for Debian's newest Rust-served kernel (its own gcc and rustc), no warnings" \
+	sh -c "'$REPO/scripts/debian.sh' --newest --image --log '$out/build-debian.log' \
+		>'$out/debian-image' && ! grep -q warning '$out/build-debian.log'"
+if [ -s "$out/debian-image" ]; then
+	image=$(cat "$out/debian-image")
+	release=$(basename "$(dirname "$image")" | sed 's/^debian-\(.*\)-[0-9a-f]*$/\1/')
+	log="$out/vm-debian.log"
+	VM_KIND=debian "$REPO/scripts/run-vm.sh" "$image" all.sh "$log" 2400 2G >/dev/null
+	echo "=== Debian $release kernel, Debian's image (console: $log) ==="
+	summary=$("$REPO/scripts/summarize.sh" "$log" --no-kunit) || true
+	echo "$summary"
+	read -r p _ f _ <<<"$(echo "$summary" | tail -1)"
+	passed=$((passed + p))
+	failed=$((failed + f))
+fi
 echo "make test took $(($(date +%s) - t0)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
