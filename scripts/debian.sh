@@ -39,6 +39,7 @@ fi
 
 if ! command -v mmdebstrap >/dev/null; then
 	step "apt: installing mmdebstrap (the only package this needs on the system)"
+	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		mmdebstrap >/dev/null
 	done_step

@@ -86,6 +86,8 @@ if [ -s "$out/debian-image" ]; then
 	release=$(basename "$(dirname "$image")" | sed 's/^debian-\(.*\)-[0-9a-f]*$/\1/')
 	log="$out/vm-debian.log"
 	VM_KIND=debian "$REPO/scripts/run-vm.sh" "$image" all.sh "$log" 2400 2G >/dev/null
+	host_check "the VM ran Debian's own $release (its banner in the kernel log)" \
+		grep -qF "Linux version $release (debian-kernel@lists.debian.org)" "$log"
 	echo "=== Debian $release kernel, Debian's image (console: $log) ==="
 	summary=$("$REPO/scripts/summarize.sh" "$log" --no-kunit) || true
 	echo "$summary"

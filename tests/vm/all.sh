@@ -15,12 +15,20 @@ sh /tests/locking.sh
 sh /tests/fsx.sh
 sh /tests/robust.sh
 sh /tests/memory.sh
-if [ "$scullkind" = debug ]; then
+# Fault injection and kmemleak wherever the kernel has them (our debug kernel must).
+dbg=/sys/kernel/debug
+if [ -d $dbg/fail_page_alloc ] && [ -d $dbg/failslab ]; then
 	sh /tests/faults.sh
-	# kmemleak: two scans, as its documentation advises; any report fails the run.
-	echo scan >/sys/kernel/debug/kmemleak
+elif [ "$scullkind" = debug ]; then
+	fail "debug kernel: fault injection" "no fail_page_alloc/failslab in debugfs"
+fi
+if [ -e $dbg/kmemleak ]; then
+	# Two scans, as its documentation advises; any report fails the run.
+	echo scan >$dbg/kmemleak
 	sleep 6
-	echo scan >/sys/kernel/debug/kmemleak
-	cat /sys/kernel/debug/kmemleak
+	echo scan >$dbg/kmemleak
+	cat $dbg/kmemleak
 	echo "kmemleak: scan done"
+elif [ "$scullkind" = debug ]; then
+	fail "debug kernel: kmemleak" "no kmemleak in debugfs"
 fi
