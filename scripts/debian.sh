@@ -52,13 +52,13 @@ done_step
 # The newest served version of a package, and the suite serving it.
 served() {
 	apt-cache "${private_apt[@]}" madison "$1" 2>/dev/null | awk -F' [|] ' '
-		{ gsub(/ /, "", $2); split($3, s, " "); sub(/\/.*/, "", s[2]); print $2, s[2] }' | head -1
+		{ gsub(/ /, "", $2); split($3, s, " "); sub(/\/.*/, "", s[2]); print $2, s[2]; exit }'
 }
 # A kernel's .config, read from its headers package.
 headers_config() {
 	local dl rc=0
 	dl=$(mktemp -d)
-	(cd "$dl" && apt-get "${private_apt[@]}" download "linux-headers-$1" >/dev/null 2>&1) &&
+	(cd "$dl" && apt-get "${private_apt[@]}" download "linux-headers-$1" >/dev/null) &&
 		dpkg-deb --fsys-tarfile "$dl"/*.deb | tar -xO "./usr/src/linux-headers-$1/.config" || rc=1
 	rm -rf "$dl"
 	return $rc
@@ -234,7 +234,7 @@ if [ "$image" = 1 ]; then
 	if [ ! -f "$env_dir/vmlinuz" ]; then
 		dl=$(mktemp -d)
 		(cd "$dl" && apt-get "${private_apt[@]}" download "linux-binary-$release=$version" \
-			>/dev/null 2>&1)
+			>/dev/null)
 		dpkg-deb --fsys-tarfile "$dl"/*.deb |
 			tar -xO "./usr/lib/modules/$release/vmlinuz" >"$env_dir/vmlinuz.part"
 		mv "$env_dir/vmlinuz.part" "$env_dir/vmlinuz"

@@ -36,7 +36,7 @@ debian_archive() {
 private_apt=(-o "Dir::Etc::SourceList=$CACHE/apt/sources.list"
 	-o Dir::Etc::SourceParts=/nonexistent
 	-o "Dir::State::Lists=$CACHE/apt/lists"
-	-o Debug::NoLocking=1)
+	-o Debug::NoLocking=1 -o APT::Sandbox::User=root)
 private_apt_update() {
 	local archive=$1 suite
 	mkdir -p "$CACHE/apt/lists/partial"
