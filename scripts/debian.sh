@@ -11,21 +11,23 @@
 # unchanged and `modules_prepare` rebuilds the `kernel` crate; rustc's symbol names depend
 # only on the crate name and rustc's version string, so they match the kernel's exports.
 #
-# Usage: debian.sh [--newest] [--image] [--log FILE] [RELEASE]
+# Usage: debian.sh [--newest] [--image] [--clippy] [--log FILE] [RELEASE]
 #   RELEASE   a Debian kernel release, e.g. 7.2.13+deb14-amd64 (default: uname -r)
 #   --newest  the newest Debian amd64 kernel whose rustc the archive still serves
 #   --image   also fetch that kernel's image; its path is printed on stdout
+#   --clippy  build with CLIPPY=1 (Debian's rust-clippy of the kernel's rustc version)
 #   --log     the modules' build log (default: out/build-debian.log)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 exec 3>&1 1>&2
-newest=0 image=0 release="" log="$REPO/out/build-debian.log"
+newest=0 image=0 clippy=0 release="" log="$REPO/out/build-debian.log"
 while (($#)); do
 	case $1 in
 	--newest) newest=1 ;;
 	--image) image=1 ;;
+	--clippy) clippy=1 ;;
 	--log) log=$2 && shift ;;
-	-*) echo "usage: $0 [--newest] [--image] [--log FILE] [RELEASE]" && exit 2 ;;
+	-*) echo "usage: $0 [--newest] [--image] [--clippy] [--log FILE] [RELEASE]" && exit 2 ;;
 	*) release=$1 ;;
 	esac
 	shift
@@ -166,8 +168,9 @@ if [ ! -f "$env_dir/.ready" ]; then
 	done
 	step "debian: an environment of ${suites[*]} with linux $version, rustc $rustc_version, $cc (about 2 GB)"
 	packages=("linux-headers-$release=$version" "linux-source-$series=$version"
-		"rustc=$rustc_version" "rust-src=$rustc_version" bindgen libclang-dev
-		make bc bison flex libelf-dev libssl-dev openssl xz-utils python3 kmod cpio dwarves)
+		"rustc=$rustc_version" "rust-src=$rustc_version" "rust-clippy=$rustc_version"
+		bindgen libclang-dev make bc bison flex libelf-dev libssl-dev openssl xz-utils python3
+		kmod cpio dwarves)
 	if ! mmdebstrap --variant=apt --aptopt="$env_dir/host-apt.conf" \
 		--include="$(
 			IFS=,
@@ -220,7 +223,7 @@ else
 fi
 
 step "debian: building the modules for $release (log: $log)"
-if ! in_env make -C /scull KDIR="/usr/src/linux-headers-$release" >"$log" 2>&1; then
+if ! in_env make -C /scull KDIR="/usr/src/linux-headers-$release" CLIPPY=$clippy >"$log" 2>&1; then
 	cat "$log"
 	echo "error: the modules did not build for $release (log: $log)" >&2
 	exit 1

@@ -78,8 +78,8 @@ refuses_foreign_kernel() {
 }
 host_check "make debian refuses a kernel that Debian does not serve, and says so" \
 	refuses_foreign_kernel
-host_check "modules build for Debian's newest Rust-served kernel (its own gcc and rustc), no warnings" \
-	sh -c "'$REPO/scripts/debian.sh' --newest --image --log '$out/build-debian.log' \
+host_check "modules build for Debian's newest Rust-served kernel (its own gcc, rustc and clippy), no warnings" \
+	sh -c "'$REPO/scripts/debian.sh' --newest --image --clippy --log '$out/build-debian.log' \
 		>'$out/debian-image' && ! grep -q warning '$out/build-debian.log'"
 if [ -s "$out/debian-image" ]; then
 	image=$(cat "$out/debian-image")
