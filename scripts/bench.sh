@@ -4,6 +4,7 @@
 # ratios (stdout and docs/bench.txt), the CSV (docs/bench.csv) and a plot (docs/bench.png).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_tree
 "$REPO/scripts/setup.sh"
 if ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
 	step "apt: installing python3-matplotlib for the plot"

@@ -19,6 +19,7 @@
 #   --log     the modules' build log (default: out/build-debian.log)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_tree
 exec 3>&1 1>&2
 newest=0 image=0 clippy=0 release="" log="$REPO/out/build-debian.log"
 while (($#)); do

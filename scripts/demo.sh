@@ -4,6 +4,7 @@
 # the VM and shows a user's session with the devices.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_tree
 "$REPO/scripts/setup.sh"
 kdir=$("$REPO/scripts/build-kernel.sh" base)
 mkdir -p "$REPO/out"

@@ -11,6 +11,19 @@ CACHE=${SCULL_CACHE:-$HOME/.cache/scull-rs}
 export PATH="/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH"
 export RUSTUP_TOOLCHAIN=$RUST_TOOLCHAIN
 
+# One command at a time in a tree: they all build the modules into it and use out/. A second
+# one fails at once instead of loading the first one's modules. Nested calls share the lock.
+lock_tree() {
+	[ -n "${SCULL_TREE_LOCKED:-}" ] && return 0
+	mkdir -p "$REPO/out"
+	exec 9>"$REPO/out/.lock"
+	if ! flock -n 9; then
+		echo "error: another make demo/test/shell/bench/debian is running in $REPO" >&2
+		exit 1
+	fi
+	export SCULL_TREE_LOCKED=1
+}
+
 # The unpacked kernel source of a series.
 kernel_src() {
 	echo "$CACHE/src-$1"

@@ -4,6 +4,7 @@
 # the VM with a shell prompt on this terminal. Leaving the shell powers the VM off.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_tree
 "$REPO/scripts/setup.sh" >&2
 kdir=$("$REPO/scripts/build-kernel.sh" base)
 mkdir -p "$REPO/out"

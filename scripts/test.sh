@@ -7,6 +7,7 @@
 # `N passed, N failed` over all of them.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_tree
 t0=$(date +%s)
 "$REPO/scripts/setup.sh" "${TEST_SERIES[@]}"
 out="$REPO/out"
