@@ -209,7 +209,7 @@ if [ ! -f "$env_dir/.ready" ]; then
 		"${make[@]}" modules_prepare
 		mkdir -p "$headers/rust"
 		cp rust/*.rmeta rust/*.so "$headers/rust/"
-		cp scripts/target.json "$headers/scripts/"
+		[ ! -f scripts/target.json ] || cp scripts/target.json "$headers/scripts/"
 		cd /
 		rm -rf /usr/src/prepare "/usr/src/linux-source-$series.tar.xz"
 	' sh "$release" "$series" "$cc" >"$env_dir/prepare.log" 2>&1; then
