@@ -52,28 +52,35 @@ step "apt: the kernels, sources and compilers that $archive serves"
 private_apt_update "$archive"
 done_step
 
-# The newest served version of a package, and the suite serving it.
-served() {
+# Every served version of a package, newest first, each with its suite: `VERSION SUITE`.
+versions() {
 	apt-cache "${private_apt[@]}" madison "$1" 2>/dev/null | awk -F' [|] ' '
-		{ gsub(/ /, "", $2); split($3, s, " "); sub(/\/.*/, "", s[2]); print $2, s[2]; exit }'
+		{ gsub(/ /, "", $2); split($3, s, " "); sub(/\/.*/, "", s[2]); print $2, s[2] }'
+}
+served() {
+	versions "$1" | sed -n 1p
+}
+# One file of a served package (PACKAGE[=VERSION]), on stdout.
+package_file() {
+	local dl rc=0
+	dl=$(mktemp -d)
+	(cd "$dl" && apt-get "${private_apt[@]}" download "$1" >/dev/null) &&
+		dpkg-deb --fsys-tarfile "$dl"/*.deb | tar -xO "$2" || rc=1
+	rm -rf "$dl"
+	return $rc
 }
 # A kernel's .config, read from its headers package.
 headers_config() {
-	local dl rc=0
-	dl=$(mktemp -d)
-	(cd "$dl" && apt-get "${private_apt[@]}" download "linux-headers-$1" >/dev/null) &&
-		dpkg-deb --fsys-tarfile "$dl"/*.deb | tar -xO "./usr/src/linux-headers-$1/.config" || rc=1
-	rm -rf "$dl"
-	return $rc
+	package_file "linux-headers-$1" "./usr/src/linux-headers-$1/.config"
 }
 config_value() {
 	sed -n "s/^$1=\"\\{0,1\\}\\([^\"]*\\)\"\\{0,1\\}\$/\\1/p" <<<"$config"
 }
 # The rustc package whose version is the kernel's rustc (e.g. 1.97.1+dfsg1-1 for 1.97.1).
 rustc_package() {
-	apt-cache "${private_apt[@]}" madison rustc | awk -F' [|] ' -v want="$1" '
-		{ gsub(/ /, "", $2); v = $2; sub(/^[0-9]+:/, "", v); split(v, u, /[+~-]/) }
-		u[1] == want { print $2; exit }'
+	versions rustc | awk -v want="$1" '
+		{ v = $1; sub(/^[0-9]+:/, "", v); split(v, u, /[+~-]/) }
+		u[1] == want { print $1; exit }'
 }
 rustc_of() {
 	sed -n 's/^rustc \([0-9.]*\) .*/\1/p' <<<"$1"
@@ -105,13 +112,14 @@ if [ -z "$version" ]; then
 		"$archive. Is $release a Debian kernel still in the archive?" >&2
 	exit 1
 fi
-config=$(headers_config "$release")
+# (--newest has read it already.)
+[ "$newest" = 1 ] || config=$(headers_config "$release")
 if [ "$(config_value CONFIG_RUST)" != y ]; then
 	echo "error: Debian's $release is built without CONFIG_RUST; Rust modules cannot load." >&2
 	exit 1
 fi
 series=$(cut -d. -f1,2 <<<"$release")
-if [[ "$(apt-cache "${private_apt[@]}" madison "linux-source-$series")" != *" $version "* ]]; then
+if ! versions "linux-source-$series" | cut -d' ' -f1 | grep -xF "$version" >/dev/null; then
 	echo "error: linux-headers-$release is version $version, but linux-source-$series is" \
 		"served only at: $(served "linux-source-$series" | cut -d' ' -f1)." >&2
 	exit 1
@@ -120,7 +128,7 @@ rustc_text=$(config_value CONFIG_RUSTC_VERSION_TEXT)
 rustc_version=$(rustc_package "$(rustc_of "$rustc_text")")
 if [ -z "$rustc_version" ]; then
 	echo "error: $release was built with '$rustc_text'; the archive serves rustc" \
-		"$(apt-cache "${private_apt[@]}" madison rustc | awk -F' [|] ' '{ print $2 }' | xargs)" \
+		"$(versions rustc | cut -d' ' -f1 | xargs)" \
 		"and no longer that one, so its Rust metadata cannot be rebuilt." >&2
 	exit 1
 fi
@@ -236,13 +244,9 @@ echo "    insmod scullp.ko; insmod scullv.ko; insmod pagealloc.ko"
 
 if [ "$image" = 1 ]; then
 	if [ ! -f "$env_dir/vmlinuz" ]; then
-		dl=$(mktemp -d)
-		(cd "$dl" && apt-get "${private_apt[@]}" download "linux-binary-$release=$version" \
-			>/dev/null)
-		dpkg-deb --fsys-tarfile "$dl"/*.deb |
-			tar -xO "./usr/lib/modules/$release/vmlinuz" >"$env_dir/vmlinuz.part"
+		package_file "linux-binary-$release=$version" "./usr/lib/modules/$release/vmlinuz" \
+			>"$env_dir/vmlinuz.part"
 		mv "$env_dir/vmlinuz.part" "$env_dir/vmlinuz"
-		rm -rf "$dl"
 	fi
 	echo "$env_dir/vmlinuz" >&3
 fi

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Boots a kernel (KERNEL: a build directory, or an image file) under QEMU (TCG, 2 vCPUs) with an initramfs made of
-# busybox, the modules, the test programs and tests/vm, runs GUEST_SCRIPT in the
-# guest as /init's payload, and copies the console to LOG. With VM_INTERACTIVE=1 the
-# console is the caller's terminal instead (for `make shell`), and no log is kept.
+# Boots a kernel (KERNEL: a build directory, or an image file) under QEMU (TCG, 2 vCPUs)
+# with an initramfs made of busybox, the modules, the test programs and tests/vm, runs
+# GUEST_SCRIPT in the guest as /init's payload, and copies the console to LOG. With
+# VM_INTERACTIVE=1 the console is the caller's terminal instead (for `make shell`), and no
+# log is kept.
 # The guest's $scullkind is VM_KIND, else the build directory's kind (base, debug).
 # Usage: run-vm.sh KERNEL GUEST_SCRIPT LOG [TIMEOUT_S] [MEM]
 set -euo pipefail

@@ -19,6 +19,18 @@ for series in "${TEST_SERIES[@]:1}"; do
 	runs+=("$series base")
 done
 declare -A kdir
+# vm_suite TITLE KERNEL LOG [--no-kunit]: the VM suite under KERNEL, counted.
+vm_suite() {
+	local summary p f
+	"$REPO/scripts/run-vm.sh" "$2" all.sh "$3" 2400 2G >/dev/null
+	echo "=== $1 (console: $3) ==="
+	summary=$("$REPO/scripts/summarize.sh" "$3" "${4:-}") || true
+	echo "$summary"
+	read -r p _ f _ <<<"$(echo "$summary" | tail -1)"
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
 for run in "${runs[@]}"; do
 	read -r series kind <<<"$run"
 	kdir[$series-$kind]=$("$REPO/scripts/build-kernel.sh" "$kind" "$series")
@@ -60,18 +72,11 @@ for run in "${runs[@]}"; do
 			"'$REPO/scripts/build-modules.sh' '${kdir[$series-$kind]}' '$out/build-$series-$kind.log' &&
 			! grep -q warning '$out/build-$series-$kind.log'"
 	fi
-	log="$out/vm-$series-$kind.log"
-	"$REPO/scripts/run-vm.sh" "${kdir[$series-$kind]}" all.sh "$log" 2400 2G >/dev/null
-	echo "=== $series $kind kernel (console: $log) ==="
-	summary=$("$REPO/scripts/summarize.sh" "$log") || true
-	echo "$summary"
-	read -r p _ f _ <<<"$(echo "$summary" | tail -1)"
-	passed=$((passed + p))
-	failed=$((failed + f))
+	vm_suite "$series $kind kernel" "${kdir[$series-$kind]}" "$out/vm-$series-$kind.log"
 done
 # Debian's own kernel: the newest that the archive serves with its rustc, the modules built as
 # `make debian` builds them, booted from Debian's real image. Every layer that exists there:
-# Debian has no KUnit, and fault injection runs only on our debug kernel.
+# Debian's kernels have no KUnit and no fault injection.
 rm -f "$out/debian-image"
 refuses_foreign_kernel() {
 	! "$REPO/scripts/debian.sh" 0.0-none >"$out/debian-refusal.log" 2>&1 &&
@@ -85,16 +90,10 @@ host_check "modules build for Debian's newest Rust-served kernel (its own gcc, r
 if [ -s "$out/debian-image" ]; then
 	image=$(cat "$out/debian-image")
 	release=$(basename "$(dirname "$image")" | sed 's/^debian-\(.*\)-[0-9a-f]*$/\1/')
-	log="$out/vm-debian.log"
-	VM_KIND=debian "$REPO/scripts/run-vm.sh" "$image" all.sh "$log" 2400 2G >/dev/null
+	VM_KIND=debian vm_suite "Debian $release kernel, Debian's image" "$image" \
+		"$out/vm-debian.log" --no-kunit
 	host_check "the VM ran Debian's own $release (its banner in the kernel log)" \
-		grep -qF "Linux version $release (debian-kernel@lists.debian.org)" "$log"
-	echo "=== Debian $release kernel, Debian's image (console: $log) ==="
-	summary=$("$REPO/scripts/summarize.sh" "$log" --no-kunit) || true
-	echo "$summary"
-	read -r p _ f _ <<<"$(echo "$summary" | tail -1)"
-	passed=$((passed + p))
-	failed=$((failed + f))
+		grep -qF "Linux version $release (debian-kernel@lists.debian.org)" "$out/vm-debian.log"
 fi
 echo "make test took $(($(date +%s) - t0)) s"
 echo "$passed passed, $failed failed"

@@ -7,8 +7,8 @@ use core::ffi::c_void;
 use kernel::bindings;
 
 // `struct page *`, `struct vm_fault *`, `struct vm_area_struct *` and `struct kiocb *` are
-// passed as `void *`: Rust deems the bindings'
-// structs not FFI-safe (they have zero-sized members).
+// passed as `void *`: Rust deems the bindings' structs not FFI-safe (they have zero-sized
+// members).
 extern "C" {
     fn scull_page_to_pfn(page: *mut c_void) -> usize;
     fn scull_page_to_phys(page: *mut c_void) -> bindings::phys_addr_t;
