@@ -232,6 +232,7 @@ else
 fi
 
 step "debian: building the modules for $release (log: $log)"
+rm -f "$REPO"/*.ko
 if ! in_env make -C /scull KDIR="/usr/src/linux-headers-$release" CLIPPY=$clippy >"$log" 2>&1; then
 	cat "$log"
 	echo "error: the modules did not build for $release (log: $log)" >&2

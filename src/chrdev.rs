@@ -8,7 +8,8 @@
 //! both, so this file talks to the C interface directly. Unsafe code lives here, in
 //! `quantum.rs` and `rwsem.rs`, in the quantum allocators and in `helpers.rs`.
 
-use crate::helpers::{kiocb_append, vmf_pgoff_and_vma, vmf_set_page};
+use crate::helpers::{file_open, kiocb_append, vmf_map_page, vmf_pgoff_and_vma};
+use crate::mapping::SharedMapping;
 use core::ffi::c_void;
 use core::ptr::{self, NonNull};
 use kernel::bindings;
@@ -41,23 +42,56 @@ pub(crate) trait FileOps: Send + Sync + Sized + 'static {
         Err(ENOTTY)
     }
 
-    /// A new mapping of the file from page `pgoff`: counts it (`vma_close` will follow). Its
-    /// pages come in through `fault`.
+    /// A new mapping of the file from page `pgoff`. Its pages come in through `fault`.
     fn mmap(&self, _vma: &VmaNew, _pgoff: usize) -> Result {
         Err(ENODEV)
     }
 
-    /// The page at page offset `pgoff` of the file, for a mapping that touched it; it must
-    /// stay allocated while any mapping of the device exists. An error is SIGBUS.
-    fn fault(&self, _pgoff: usize) -> Result<NonNull<bindings::page>> {
+    /// A fault on a mapping of the device: maps the page with [`Fault::map`]. An error is
+    /// SIGBUS.
+    fn fault(&self, _fault: &Fault) -> Result<Mapped> {
         Err(EFAULT)
     }
 
-    /// A mapping of the device came into being: after `mmap`, or copied (fork, split).
-    fn vma_open(&self) {}
+    /// The address space that every open file of the device shares, if it has one: its
+    /// mappings can then be taken back with [`SharedMapping::unmap_all`].
+    fn mapping(&self) -> Option<&SharedMapping> {
+        None
+    }
+}
 
-    /// A mapping of the device went away.
-    fn vma_close(&self) {}
+/// A page fault on a mapping of a device.
+///
+/// # Invariants
+///
+/// `vmf` is the live `vm_fault` of the fault being handled.
+#[allow(dead_code, reason = "pagealloc has no mappings")]
+pub(crate) struct Fault {
+    vmf: *mut bindings::vm_fault,
+    pgoff: usize,
+}
+
+/// What [`Fault::map`] did, for the mm core.
+pub(crate) struct Mapped(bindings::vm_fault_t);
+
+#[allow(dead_code, reason = "pagealloc has no mappings")]
+impl Fault {
+    /// The file page offset of the fault.
+    pub(crate) fn pgoff(&self) -> usize {
+        self.pgoff
+    }
+
+    /// Maps `page` where the fault happened (or gives it to be copied, for a write to a
+    /// private mapping). The mapping takes its own reference, so the page outlives whatever
+    /// frees it next; call this under the lock that truncation takes before it unmaps.
+    ///
+    /// # Safety
+    ///
+    /// `page` must be a valid, refcounted order-0 page, not anonymous.
+    pub(crate) unsafe fn map(&self, page: NonNull<bindings::page>) -> Mapped {
+        // SAFETY: `vmf` is live (type invariant); the caller passes a valid page.
+        Mapped(unsafe { vmf_map_page(self.vmf, page.as_ptr()) })
+    }
 }
 
 /// What an open file leads back to: `file->f_op` points to `fops`, the first field
@@ -146,8 +180,6 @@ impl<T: FileOps> CharDevices<T> {
             ..pin_init::zeroed()
         };
         let vm_ops = bindings::vm_operations_struct {
-            open: Some(vma_open::<T>),
-            close: Some(vma_close::<T>),
             fault: Some(vma_fault::<T>),
             ..pin_init::zeroed()
         };
@@ -180,10 +212,6 @@ impl<T: FileOps> CharDevices<T> {
             cdev_added: false,
             nodes: 0,
         };
-        // SAFETY: `cdev` was initialised above; the devices it serves are in place.
-        to_result(unsafe { bindings::cdev_add(cdev, first, count) })?;
-        this.cdev_added = true;
-
         // SAFETY: `name` is a C string that outlives the class.
         this.class = from_err_ptr(unsafe { bindings::class_create(name.as_char_ptr()) })?;
         for minor in 0..count {
@@ -202,6 +230,11 @@ impl<T: FileOps> CharDevices<T> {
             })?;
             this.nodes += 1;
         }
+        // Last, when nothing can fail any more: from here on the devices can be opened. A
+        // node opened before this finds no cdev (ENXIO).
+        // SAFETY: `cdev` was initialised above; the devices it serves are in place.
+        to_result(unsafe { bindings::cdev_add(cdev, first, count) })?;
+        this.cdev_added = true;
         Ok(this)
     }
 
@@ -214,6 +247,11 @@ impl<T: FileOps> CharDevices<T> {
 impl<T: FileOps> Drop for CharDevices<T> {
     fn drop(&mut self) {
         let first = self.shared.first;
+        if self.cdev_added {
+            // SAFETY: The cdev was added; no file is open (the module owns the fops and
+            // cannot be unloaded while one is), so none can reach the devices after this.
+            unsafe { bindings::cdev_del(self.shared.cdev.get()) };
+        }
         for minor in 0..self.nodes as u32 {
             // SAFETY: This node was created in `register` and is destroyed once.
             unsafe { bindings::device_destroy(self.class, first + minor) };
@@ -221,11 +259,6 @@ impl<T: FileOps> Drop for CharDevices<T> {
         if !self.class.is_null() {
             // SAFETY: The class came from `class_create` and has no nodes left.
             unsafe { bindings::class_destroy(self.class) };
-        }
-        if self.cdev_added {
-            // SAFETY: The cdev was added; no file is open (the module owns the fops and
-            // cannot be unloaded while one is), so none can reach the devices after this.
-            unsafe { bindings::cdev_del(self.shared.cdev.get()) };
         }
         // SAFETY: The region was registered in `register`, with this many minors.
         unsafe { bindings::unregister_chrdev_region(first, self.shared.devices.len() as c_uint) };
@@ -286,8 +319,12 @@ unsafe extern "C" fn open<T: FileOps>(
     let flags = unsafe { (*file).f_flags };
     match dev.open(flags) {
         Ok(()) => {
-            // SAFETY: As above.
-            unsafe { (*file).private_data = Arc::as_ptr(dev) as *mut c_void };
+            let shared = dev.mapping().map_or(ptr::null_mut(), SharedMapping::inode);
+            // SAFETY: As above; the device, and so its shared inode, outlives the file.
+            unsafe {
+                (*file).private_data = Arc::as_ptr(dev) as *mut c_void;
+                file_open(file, shared);
+            }
             0
         }
         Err(e) => e.to_errno(),
@@ -412,22 +449,6 @@ unsafe fn vma_device<'a, T: FileOps>(vma: *mut bindings::vm_area_struct) -> &'a 
 
 /// # Safety
 ///
-/// Called by the mm core on a copy of a vma set up by [`mmap`].
-unsafe extern "C" fn vma_open<T: FileOps>(vma: *mut bindings::vm_area_struct) {
-    // SAFETY: The copy carries the original's private data.
-    unsafe { vma_device::<T>(vma) }.vma_open();
-}
-
-/// # Safety
-///
-/// Called by the mm core when a vma set up by [`mmap`] (or copied from one) goes away.
-unsafe extern "C" fn vma_close<T: FileOps>(vma: *mut bindings::vm_area_struct) {
-    // SAFETY: As in `vma_open`.
-    unsafe { vma_device::<T>(vma) }.vma_close();
-}
-
-/// # Safety
-///
 /// Called by the mm core for a fault on a vma set up by [`mmap`] (or copied from one).
 unsafe extern "C" fn vma_fault<T: FileOps>(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
     // SAFETY: The fault is live for the call, and so is its vma, set up by `mmap`.
@@ -435,13 +456,9 @@ unsafe extern "C" fn vma_fault<T: FileOps>(vmf: *mut bindings::vm_fault) -> bind
         let (pgoff, vma) = vmf_pgoff_and_vma(vmf);
         (pgoff, vma_device::<T>(vma))
     };
-    match dev.fault(pgoff) {
-        Ok(page) => {
-            // SAFETY: The fault is live; the page is an order-0, refcounted page of the
-            // device, which `fault` promises stays while the device is mapped.
-            unsafe { vmf_set_page(vmf, page.as_ptr()) };
-            0
-        }
+    // INVARIANT: `vmf` is the live fault being handled; `Fault` lives only for this call.
+    match dev.fault(&Fault { vmf, pgoff }) {
+        Ok(Mapped(result)) => result,
         // Not `VM_FAULT_OOM` for ENOMEM: that would wake the OOM killer.
         Err(_) => bindings::vm_fault_reason_VM_FAULT_SIGBUS as bindings::vm_fault_t,
     }

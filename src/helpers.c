@@ -7,6 +7,8 @@
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -17,13 +19,19 @@ void *scull_page_address(struct page *page);
 struct page *scull_virt_to_page(const void *addr);
 unsigned long scull_get_free_pages(gfp_t gfp, unsigned int order);
 bool scull_fatal_signal_pending(void);
+void scull_zero_bytes(void *addr, size_t bytes);
+void scull_copy_bytes(void *to, const void *from, size_t bytes);
 size_t scull_copy_to_iter_nofault(const void *addr, size_t bytes, struct iov_iter *i);
 size_t scull_copy_from_iter_nofault(void *addr, size_t bytes, struct iov_iter *i);
 size_t scull_iov_iter_zero_nofault(size_t bytes, struct iov_iter *i);
 unsigned long scull_vmf_pgoff(struct vm_fault *vmf);
 struct vm_area_struct *scull_vmf_vma(struct vm_fault *vmf);
-void scull_vmf_set_page(struct vm_fault *vmf, struct page *page);
+vm_fault_t scull_vmf_map_page(struct vm_fault *vmf, struct page *page);
 bool scull_kiocb_append(struct kiocb *iocb);
+void scull_file_open(struct file *file, struct inode *shared);
+struct inode *scull_inode_new(void);
+void scull_inode_put(struct inode *inode);
+void scull_inode_unmap(struct inode *inode);
 
 unsigned long scull_page_to_pfn(struct page *page)
 {
@@ -54,6 +62,17 @@ unsigned long scull_get_free_pages(gfp_t gfp, unsigned int order)
 bool scull_fatal_signal_pending(void)
 {
 	return fatal_signal_pending(current);
+}
+
+/* Bytes a user mapping may use meanwhile: cleared and copied in C, not by Rust's own writes. */
+void scull_zero_bytes(void *addr, size_t bytes)
+{
+	memset(addr, 0, bytes);
+}
+
+void scull_copy_bytes(void *to, const void *from, size_t bytes)
+{
+	memcpy(to, from, bytes);
 }
 
 /*
@@ -101,15 +120,86 @@ struct vm_area_struct *scull_vmf_vma(struct vm_fault *vmf)
 	return vmf->vma;
 }
 
-/* The page a fault maps, with the reference the fault path takes over. */
-void scull_vmf_set_page(struct vm_fault *vmf, struct page *page)
+/*
+ * Maps the page a fault found, while the caller holds the lock that truncation takes, so that
+ * truncation's unmap finds it. The mapping takes its own reference. A write to a private
+ * mapping gets a private copy instead: the core copies the page, which holds a reference
+ * for the copy. An allocation failure is SIGBUS: VM_FAULT_OOM would wake the OOM killer.
+ */
+vm_fault_t scull_vmf_map_page(struct vm_fault *vmf, struct page *page)
 {
-	get_page(page);
-	vmf->page = page;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	vm_fault_t ret;
+
+	if (write && !(vmf->vma->vm_flags & VM_SHARED)) {
+		get_page(page);
+		vmf->page = page;
+		return 0;
+	}
+	ret = vmf_insert_page_mkwrite(vmf, page, write);
+	if (ret & VM_FAULT_OOM)
+		return VM_FAULT_SIGBUS;
+	return ret;
 }
 
 /* O_APPEND or RWF_APPEND: the write goes to the end. */
 bool scull_kiocb_append(struct kiocb *iocb)
 {
 	return iocb->ki_flags & IOCB_APPEND;
+}
+
+/*
+ * An open file of a device: memory has no cache to bypass, so O_DIRECT is plain I/O (as on
+ * tmpfs); and every file of the device shares the address space of one inode (`shared`, if
+ * not NULL), so that truncation can unmap the device's pages from every mapping at once.
+ */
+void scull_file_open(struct file *file, struct inode *shared)
+{
+	if (shared)
+		file->f_mapping = shared->i_mapping;
+	file->f_mode |= FMODE_CAN_ODIRECT;
+}
+
+/*
+ * Those inodes come from a private pseudo file system, one per module, as DRM's do. It has
+ * no owner: a module reference from its own mount would keep the module loaded for ever;
+ * the module releases the mount with its last inode, on unload.
+ */
+static int scull_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, 0x5c011f5) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type scull_fs_type = {
+	.name = "scull",
+	.init_fs_context = scull_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+static struct vfsmount *scull_fs_mnt;
+static int scull_fs_count;
+
+struct inode *scull_inode_new(void)
+{
+	struct inode *inode;
+	int err;
+
+	err = simple_pin_fs(&scull_fs_type, &scull_fs_mnt, &scull_fs_count);
+	if (err)
+		return ERR_PTR(err);
+	inode = alloc_anon_inode(scull_fs_mnt->mnt_sb);
+	if (IS_ERR(inode))
+		simple_release_fs(&scull_fs_mnt, &scull_fs_count);
+	return inode;
+}
+
+void scull_inode_put(struct inode *inode)
+{
+	iput(inode);
+	simple_release_fs(&scull_fs_mnt, &scull_fs_count);
+}
+
+/* Takes every page of the inode's address space out of every mapping, private copies too. */
+void scull_inode_unmap(struct inode *inode)
+{
+	unmap_mapping_range(inode->i_mapping, 0, 0, 1);
 }

@@ -16,6 +16,7 @@ extern "C" {
     fn scull_virt_to_page(addr: *const c_void) -> *mut c_void;
     fn scull_get_free_pages(gfp: bindings::gfp_t, order: u32) -> usize;
     fn scull_fatal_signal_pending() -> bool;
+    fn scull_zero_bytes(addr: *mut c_void, bytes: usize);
     fn scull_copy_to_iter_nofault(
         addr: *const c_void,
         bytes: usize,
@@ -29,8 +30,13 @@ extern "C" {
     fn scull_iov_iter_zero_nofault(bytes: usize, i: *mut bindings::iov_iter) -> usize;
     fn scull_vmf_pgoff(vmf: *mut c_void) -> usize;
     fn scull_vmf_vma(vmf: *mut c_void) -> *mut c_void;
-    fn scull_vmf_set_page(vmf: *mut c_void, page: *mut c_void);
+    fn scull_vmf_map_page(vmf: *mut c_void, page: *mut c_void) -> bindings::vm_fault_t;
     fn scull_kiocb_append(iocb: *mut c_void) -> bool;
+    fn scull_file_open(file: *mut c_void, shared: *mut c_void);
+    fn scull_inode_new() -> *mut c_void;
+    fn scull_inode_put(inode: *mut c_void);
+    fn scull_inode_unmap(inode: *mut c_void);
+    fn scull_copy_bytes(to: *mut c_void, from: *const c_void, bytes: usize);
 }
 
 /// `page_to_pfn`.
@@ -97,6 +103,37 @@ pub(crate) fn total_ram_bytes() -> u64 {
     info.totalram as u64 * u64::from(info.mem_unit)
 }
 
+/// Bytes of memory available for new allocations without swapping (`MemAvailable`).
+pub(crate) fn available_bytes() -> u64 {
+    // SAFETY: `si_mem_available` only reads global counters.
+    let pages = unsafe { bindings::si_mem_available() };
+    u64::try_from(pages)
+        .unwrap_or(0)
+        .saturating_mul(kernel::page::PAGE_SIZE as u64)
+}
+
+/// Sets `bytes` bytes at `addr` to zero, in C: user space may store to them at the same
+/// moment through a mapping, which Rust's own writes must never race with.
+///
+/// # Safety
+///
+/// `addr` must be valid for `bytes` bytes of writes.
+pub(crate) unsafe fn zero_bytes(addr: *mut u8, bytes: usize) {
+    // SAFETY: The caller passes writable memory.
+    unsafe { scull_zero_bytes(addr.cast(), bytes) }
+}
+
+/// Copies `bytes` bytes from `from` to `to`, in C: as for [`zero_bytes`], one side may be
+/// memory that user space changes at the same moment through a mapping.
+///
+/// # Safety
+///
+/// `from` must be valid for `bytes` bytes of reads, `to` for as many writes, not overlapping.
+pub(crate) unsafe fn copy_bytes(to: *mut u8, from: *const u8, bytes: usize) {
+    // SAFETY: The caller passes valid, separate ranges.
+    unsafe { scull_copy_bytes(to.cast(), from.cast(), bytes) }
+}
+
 /// `copy_to_iter` with page faults disabled: a user page that is not present ends the copy.
 ///
 /// # Safety
@@ -153,15 +190,19 @@ pub(crate) unsafe fn vmf_pgoff_and_vma(
     }
 }
 
-/// Gives a fault `page` to map, with a new reference for the mapping.
+/// Maps `page` for the fault `vmf` (a private copy for a write to a private mapping) and
+/// returns the fault's result; the mapping takes its own reference.
 ///
 /// # Safety
 ///
 /// `vmf` must be the live `vm_fault` of a fault being handled, and `page` a valid,
-/// refcounted order-0 page.
-pub(crate) unsafe fn vmf_set_page(vmf: *mut bindings::vm_fault, page: *mut bindings::page) {
+/// refcounted order-0 page that is not anonymous.
+pub(crate) unsafe fn vmf_map_page(
+    vmf: *mut bindings::vm_fault,
+    page: *mut bindings::page,
+) -> bindings::vm_fault_t {
     // SAFETY: The caller passes a live fault and a refcounted page.
-    unsafe { scull_vmf_set_page(vmf.cast(), page.cast()) }
+    unsafe { scull_vmf_map_page(vmf.cast(), page.cast()) }
 }
 
 /// Whether a write is an append (`IOCB_APPEND`: `O_APPEND` or `RWF_APPEND`).
@@ -172,4 +213,43 @@ pub(crate) unsafe fn vmf_set_page(vmf: *mut bindings::vm_fault, page: *mut bindi
 pub(crate) unsafe fn kiocb_append(iocb: *mut bindings::kiocb) -> bool {
     // SAFETY: The caller passes a live kiocb.
     unsafe { scull_kiocb_append(iocb.cast()) }
+}
+
+/// Sets up a file being opened: `O_DIRECT` allowed, and the address space of `shared` (an
+/// inode from [`inode_new`]) if not null.
+///
+/// # Safety
+///
+/// `file` must be a file being opened (in its `open` operation); `shared` null or an inode
+/// from [`inode_new`] that outlives the file.
+pub(crate) unsafe fn file_open(file: *mut bindings::file, shared: *mut bindings::inode) {
+    // SAFETY: The caller passes a file in its open and a live inode or null.
+    unsafe { scull_file_open(file.cast(), shared.cast()) }
+}
+
+/// A new inode on the module's pseudo file system, for its address space; an `ERR_PTR` on
+/// failure. Give it back with [`inode_put`].
+pub(crate) fn inode_new() -> *mut bindings::inode {
+    // SAFETY: May be called from any sleeping context.
+    unsafe { scull_inode_new().cast() }
+}
+
+/// Gives back an inode from [`inode_new`].
+///
+/// # Safety
+///
+/// `inode` must come from [`inode_new`], be given back once, and no file may use it any more.
+pub(crate) unsafe fn inode_put(inode: *mut bindings::inode) {
+    // SAFETY: The caller passes an inode of ours that nothing uses any more.
+    unsafe { scull_inode_put(inode.cast()) }
+}
+
+/// Takes every page of `inode`'s address space out of every mapping of it.
+///
+/// # Safety
+///
+/// `inode` must be a live inode from [`inode_new`].
+pub(crate) unsafe fn inode_unmap(inode: *mut bindings::inode) {
+    // SAFETY: The caller passes a live inode.
+    unsafe { scull_inode_unmap(inode.cast()) }
 }

@@ -57,12 +57,13 @@ unsafe impl Quantum for PageQuantum {
         self.order
     }
 
-    fn page(&self, index: usize) -> NonNull<bindings::page> {
-        let addr = self.addr.as_ptr() as usize + (index << kernel::page::PAGE_SHIFT);
+    fn page(&self, index: usize) -> Option<NonNull<bindings::page>> {
+        if index >= 1 << self.order {
+            return None;
+        }
+        let addr = self.addr.as_ptr() as usize + index * PAGE_SIZE;
         // SAFETY: `addr` is in the block, a direct-map range this value owns.
-        let page = unsafe { virt_to_page(addr) };
-        // The direct map always has a `struct page`.
-        NonNull::new(page).unwrap_or(NonNull::dangling())
+        NonNull::new(unsafe { virt_to_page(addr) })
     }
 }
 

@@ -15,23 +15,27 @@
 //! [`Budget`]. The store is generic over [`Quantum`], so the two devices share every line
 //! of list, read, write and trim logic.
 
-use crate::helpers::fatal_signal_pending;
-use crate::quantum::{Bytes, BytesMut, DataAlloc, Quantum, Sink, Source};
+use crate::chrdev::{Fault, Mapped};
+use crate::helpers::{available_bytes, fatal_signal_pending, total_ram_bytes};
+use crate::quantum::{map_page, Bytes, BytesMut, DataAlloc, Quantum, Sink, Source};
 use crate::sparse::{self, SparseArray};
-use core::ptr::NonNull;
 use kernel::alloc::{flags::GFP_KERNEL_ACCOUNT, Vec};
-use kernel::bindings;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 use kernel::sync::atomic::{Atomic, Relaxed};
 use kernel::sync::Arc;
 
 /// The memory all devices of a module may hold together, data and metadata, and what they
-/// hold now.
+/// hold now; and the memory the rest of the system keeps, whatever modules are loaded.
 pub(crate) struct Budget {
     held: Atomic<usize>,
     limit: usize,
+    reserve: u64,
 }
+
+/// The share of RAM a write never takes from the rest of the system: it fails with `ENOMEM`
+/// rather than leave less than `RAM / RESERVE_SHARE` available (`MemAvailable`).
+pub(crate) const RESERVE_SHARE: u64 = 16;
 
 impl Budget {
     /// A budget of `limit` bytes.
@@ -39,6 +43,7 @@ impl Budget {
         Self {
             held: Atomic::new(0),
             limit,
+            reserve: total_ram_bytes() / RESERVE_SHARE,
         }
     }
 
@@ -52,8 +57,12 @@ impl Budget {
         self.limit
     }
 
-    /// Takes `bytes`; `ENOSPC` if that would pass the limit, as on a full file system.
+    /// Takes `bytes`; `ENOSPC` if that would pass the limit, as on a full file system, and
+    /// `ENOMEM` if the system would be left with less than its reserve.
     fn charge(&self, bytes: usize) -> Result {
+        if available_bytes().saturating_sub(bytes as u64) < self.reserve {
+            return Err(ENOMEM);
+        }
         let mut held = self.held.load(Relaxed);
         loop {
             let new = held
@@ -136,10 +145,6 @@ fn new_set<Q>(qset: usize) -> Result<QuantumSet<Q>> {
     }
     Ok(slots)
 }
-
-/// Tree nodes a new entry can add: one per level of a 64-bit index (6 bits a level), and a
-/// new root.
-const MAX_NEW_NODES: usize = 12;
 
 /// A copy of no bytes is the fault that stopped it.
 fn copied(n: usize) -> Result<usize> {
@@ -284,13 +289,17 @@ impl<Q: Quantum> QsetList<Q> {
         if fatal_signal_pending() {
             return Err(EINTR);
         }
+        // Small terms: a quantum is at most 4 MiB, a slot array 1 MiB, and at most 22 nodes.
         let most = self.geometry.quantum()
             + self.set_bytes_held()
-            + MAX_NEW_NODES * sparse::node_bytes::<QuantumSet<Q>>();
+            + self.sets.most_new_nodes(set) * sparse::node_bytes::<QuantumSet<Q>>();
         self.budget.charge(most)?;
         let before = self.held();
         let result = self.add_quantum_charged(set, slot, fill);
-        self.budget.uncharge(most - (self.held() - before));
+        // `most` bounds what was added, so nothing saturates; were it ever wrong, the budget
+        // would drift, not the kernel stop.
+        let added = self.held().saturating_sub(before);
+        self.budget.uncharge(most.saturating_sub(added));
         result
     }
 
@@ -313,9 +322,9 @@ impl<Q: Quantum> QsetList<Q> {
         Ok(filled)
     }
 
-    /// The page holding byte `pos`, for a user mapping. A hole gets its quantum, zeroed, so
-    /// that the mapping and the device share that page from now on.
-    pub(crate) fn map_page(&mut self, pos: u64) -> Result<NonNull<bindings::page>> {
+    /// Maps the page holding byte `pos` for `fault`. A hole gets its quantum, zeroed, so that
+    /// the mapping and the device share that page from now on.
+    pub(crate) fn map(&mut self, pos: u64, fault: &Fault) -> Result<Mapped> {
         let (set, slot, offset) = self.geometry.locate(pos);
         if self.quantum(set, slot).is_none() {
             self.add_quantum(set, slot, |q| {
@@ -324,7 +333,7 @@ impl<Q: Quantum> QsetList<Q> {
             })?;
         }
         let q = self.quantum(set, slot).ok_or(ENOMEM)?;
-        Ok(q.page(offset >> kernel::page::PAGE_SHIFT))
+        map_page(fault, q, offset / PAGE_SIZE)
     }
 
     /// Copies up to `len` bytes from `pos` into `sink`, a piece at a time, and returns the
@@ -356,7 +365,7 @@ impl<Q: Quantum> QsetList<Q> {
     }
 
     /// Copies `len` bytes from `source` to `pos`, allocating missing quanta, and returns the
-    /// number of bytes written. A fault in `source` ends the write where it stopped. A
+    /// number of bytes written; none past the largest `loff_t`. A fault in `source` ends the write where it stopped. A
     /// failure (a fault, an allocation, the budget, a fatal signal) is returned if nothing
     /// was written, else the count so far is. Exactly the bytes counted are changed.
     pub(crate) fn write(
@@ -365,10 +374,12 @@ impl<Q: Quantum> QsetList<Q> {
         len: usize,
         source: &mut impl Source,
     ) -> Result<usize> {
-        let end = pos.checked_add(len as u64).ok_or(EFBIG)?;
-        if end > i64::MAX as u64 {
+        // As on a file: a write from the largest position is EFBIG, one that would pass it
+        // is short. `len` is at most `MAX_RW_COUNT`, so the sum does not wrap.
+        if pos >= i64::MAX as u64 {
             return Err(EFBIG);
         }
+        let len = len.min(usize::try_from(i64::MAX as u64 - pos).unwrap_or(usize::MAX));
         self.zero_gap(pos);
         let quantum = self.geometry.quantum();
         let mut done = 0;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! KUnit tests of the quantum-set store, run when scullp is loaded on a KUnit kernel.
+//! KUnit tests of the quantum-set store, run when scull_kunit is loaded on a KUnit kernel.
 
 use kernel::prelude::*;
 
@@ -361,5 +361,93 @@ mod tests {
         assert_eq!(write_all(&mut list, i64::MAX as u64, b"x"), Err(EFBIG));
         assert_eq!(write_all(&mut list, u64::MAX, b"x"), Err(EFBIG));
         assert_eq!(list.quanta(), 0);
+    }
+
+    /// The byte positions that need a set index of every tree height: set 64^h, and the last
+    /// byte a file can have.
+    fn far_positions(g: Geometry) -> KVec<u64> {
+        let mut v = KVec::new();
+        let mut set = 1u64;
+        while let Some(pos) = set
+            .checked_mul(g.set_bytes())
+            .filter(|&p| p < i64::MAX as u64)
+        {
+            v.push(pos, GFP_KERNEL).expect("test buffer");
+            set = match set.checked_mul(64) {
+                Some(s) => s,
+                None => break,
+            };
+        }
+        v.push(i64::MAX as u64 - 1, GFP_KERNEL)
+            .expect("test buffer");
+        v
+    }
+
+    #[test]
+    fn far_writes_after_near_data_at_every_height() {
+        for (order, qset) in [(0, 1), (0, 500), (4, 1), (4, 65536)] {
+            let g = geometry(order, qset);
+            for &far in far_positions(g).iter() {
+                let shared = budget(usize::MAX);
+                let mut list = QsetList::<Q>::new(g, shared.clone());
+                // A shallow tree first, then the deepest jump, and back.
+                assert_eq!(write_all(&mut list, 0, b"n"), Ok(1));
+                assert_eq!(write_all(&mut list, far, b"f"), Ok(1));
+                assert_eq!(write_all(&mut list, g.set_bytes() * 2, b"m"), Ok(1));
+                assert!(read_all(&list, 0, 1)[..] == b"n"[..]);
+                assert!(read_all(&list, far, 1)[..] == b"f"[..]);
+                assert!(read_all(&list, g.set_bytes() * 2, 1)[..] == b"m"[..]);
+                assert_eq!(list.size(), far.max(g.set_bytes() * 2) + 1);
+                // The budget holds exactly what the list holds.
+                assert_eq!(shared.held(), list.held());
+                drop(list);
+                assert_eq!(shared.held(), 0);
+            }
+        }
+    }
+
+    /// xorshift64: a seeded sequence for the randomized test.
+    fn next(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    #[test]
+    fn writes_anywhere_in_the_loff_t_range_read_back() {
+        let data = pattern(3 * PAGE_SIZE, 0x5a);
+        for (order, qset) in [(0, 1), (0, 7), (2, 500)] {
+            let shared = budget(usize::MAX);
+            let mut list = QsetList::<Q>::new(geometry(order, qset), shared.clone());
+            let mut state = 0x9e37_79b9_7f4a_7c15u64 ^ u64::from(order) ^ qset as u64;
+            let mut written: KVec<(u64, usize)> = KVec::new();
+            let mut end = 0;
+            for i in 0..200 {
+                let len = 1 + (next(&mut state) % data.len() as u64) as usize;
+                // Every other write near the data, the rest anywhere at all.
+                let pos = if i % 2 == 0 {
+                    next(&mut state) % (i64::MAX as u64 - len as u64)
+                } else {
+                    next(&mut state) % (4 * PAGE_SIZE as u64)
+                };
+                let seed = (i % 200) as usize;
+                let bytes = &data[seed..seed + len.min(data.len() - seed)];
+                assert_eq!(write_all(&mut list, pos, bytes), Ok(bytes.len()));
+                end = end.max(pos + bytes.len() as u64);
+                assert_eq!(list.size(), end);
+                assert!(read_all(&list, pos, bytes.len())[..] == bytes[..]);
+                written
+                    .push((pos, bytes.len()), GFP_KERNEL)
+                    .expect("test buffer");
+                assert_eq!(shared.held(), list.held());
+            }
+            // The last far write is intact (nothing later overlapped it: it is alone).
+            let (pos, len) = written[written.len() - 2];
+            let first = (written.len() - 2) % 200;
+            assert!(read_all(&list, pos, len)[..] == data[first..first + len][..]);
+            drop(list);
+            assert_eq!(shared.held(), 0);
+        }
     }
 }

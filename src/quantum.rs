@@ -5,7 +5,10 @@
 //! Copies go to a [`Sink`] and come from a [`Source`]: the user's buffers (an iov_iter) or a
 //! test's. Also the allocator of the store's metadata, with the same rules as the data.
 
-use crate::helpers::{copy_from_iter_nofault, copy_to_iter_nofault, iov_iter_zero_nofault};
+use crate::chrdev::{Fault, Mapped};
+use crate::helpers::{
+    copy_bytes, copy_from_iter_nofault, copy_to_iter_nofault, iov_iter_zero_nofault, zero_bytes,
+};
 use core::alloc::Layout;
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
@@ -86,9 +89,10 @@ pub(crate) unsafe trait Quantum: Sized + Send + Sync {
     /// The quantum's allocation order.
     fn order(&self) -> u32;
 
-    /// The `index`th page of the quantum: an order-0 page with its own reference count, which
-    /// can be inserted into a user mapping.
-    fn page(&self, index: usize) -> NonNull<bindings::page>;
+    /// The `index`th page of the quantum, `None` past its last: an order-0 page with its own
+    /// reference count, not anonymous, valid while the quantum is, which can be inserted into
+    /// a user mapping.
+    fn page(&self, index: usize) -> Option<NonNull<bindings::page>>;
 
     /// Bytes per quantum.
     fn len(&self) -> usize {
@@ -138,12 +142,12 @@ impl<'a> Bytes<'a> {
     }
 
     /// Copies the first `out.len()` bytes (at most `len()`) into `out`; returns the count.
-    #[allow(dead_code, reason = "the store's KUnit tests use it; scullv has none")]
     pub(crate) fn copy_to_slice(&self, out: &mut [u8]) -> usize {
         let n = out.len().min(self.len);
         // SAFETY: `ptr` is valid for `len >= n` bytes of reads (type invariant) and `out` for
-        // `n` bytes of writes; a kernel buffer never overlaps a quantum.
-        unsafe { ptr::copy_nonoverlapping(self.ptr.as_ptr(), out.as_mut_ptr(), n) };
+        // `n` bytes of writes; a kernel buffer never overlaps a quantum. The copy is C's: user
+        // space may store to the quantum meanwhile.
+        unsafe { copy_bytes(out.as_mut_ptr(), self.ptr.as_ptr(), n) };
         n
     }
 }
@@ -183,17 +187,18 @@ impl<'a> BytesMut<'a> {
 
     /// Sets every byte to zero.
     pub(crate) fn zero(&mut self) {
-        // SAFETY: `ptr` is valid for `len` bytes of writes (type invariant).
-        unsafe { ptr::write_bytes(self.ptr.as_ptr(), 0, self.len) };
+        // SAFETY: `ptr` is valid for `len` bytes of writes (type invariant); the C routine
+        // may race with user stores through a mapping, which a Rust write may not.
+        unsafe { zero_bytes(self.ptr.as_ptr(), self.len) };
     }
 
     /// Copies `data` (at most `len()` bytes of it) to the front; returns the count.
-    #[allow(dead_code, reason = "the store's KUnit tests use it; scullv has none")]
     pub(crate) fn copy_from_slice(&mut self, data: &[u8]) -> usize {
         let n = data.len().min(self.len);
         // SAFETY: `ptr` is valid for `len >= n` bytes of writes (type invariant) and `data`
-        // for `n` bytes of reads; a kernel buffer never overlaps a quantum.
-        unsafe { ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.as_ptr(), n) };
+        // for `n` bytes of reads; a kernel buffer never overlaps a quantum. The copy is C's:
+        // user space may use the quantum meanwhile.
+        unsafe { copy_bytes(self.ptr.as_ptr(), data.as_ptr(), n) };
         n
     }
 }
@@ -212,6 +217,54 @@ pub(crate) trait Source {
     /// Copies the next bytes into `into`, from its front, and returns how many: fewer only at
     /// a fault or at the end of the source. Bytes of `into` past the count are not touched.
     fn copy(&mut self, into: BytesMut<'_>) -> usize;
+}
+
+/// A kernel buffer as a read's sink: a read moves through one when the reader's buffer is not
+/// present, so that the copy to user space can fault it in with no lock held.
+pub(crate) struct SliceSink<'a> {
+    out: &'a mut [u8],
+    filled: usize,
+}
+
+impl<'a> SliceSink<'a> {
+    pub(crate) fn new(out: &'a mut [u8]) -> Self {
+        Self { out, filled: 0 }
+    }
+}
+
+impl Sink for SliceSink<'_> {
+    fn copy(&mut self, bytes: Bytes<'_>) -> usize {
+        let n = bytes.copy_to_slice(&mut self.out[self.filled..]);
+        self.filled += n;
+        n
+    }
+
+    fn zeros(&mut self, n: usize) -> usize {
+        let end = self.out.len().min(self.filled + n);
+        self.out[self.filled..end].fill(0);
+        let n = end - self.filled;
+        self.filled = end;
+        n
+    }
+}
+
+/// A kernel buffer as a write's source (see [`SliceSink`]).
+pub(crate) struct SliceSource<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> SliceSource<'a> {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        Self { data }
+    }
+}
+
+impl Source for SliceSource<'_> {
+    fn copy(&mut self, mut into: BytesMut<'_>) -> usize {
+        let n = into.copy_from_slice(self.data);
+        self.data = &self.data[n..];
+        n
+    }
 }
 
 // The user's buffers as the store's sink and source. The copies run with page faults disabled
@@ -241,15 +294,10 @@ impl Source for IovIterSource<'_> {
     }
 }
 
-/// Faults in the first `n` bytes of a reader's buffer, without writing them; returns how many
-/// could not be (all of them if the first page is bad).
-pub(crate) fn fault_in_dest(out: &mut IovIterDest<'_>, n: usize) -> usize {
-    // SAFETY: `out` is a valid iov_iter (type invariant); this only faults its pages in.
-    unsafe { bindings::fault_in_iov_iter_writeable(out.as_raw(), n) }
-}
-
-/// Faults in the first `n` bytes of a writer's buffer; returns how many could not be.
-pub(crate) fn fault_in_source(input: &mut IovIterSource<'_>, n: usize) -> usize {
-    // SAFETY: `input` is a valid iov_iter (type invariant); this only faults its pages in.
-    unsafe { bindings::fault_in_iov_iter_readable(input.as_raw(), n) }
+/// Maps page `index` of `q` for `fault`; SIGBUS past the quantum's last page. Call it under
+/// the device's data lock, which truncation holds while it unmaps and frees.
+pub(crate) fn map_page<Q: Quantum>(fault: &Fault, q: &Q, index: usize) -> Result<Mapped> {
+    let page = q.page(index).ok_or(EFAULT)?;
+    // SAFETY: `Quantum::page` gives a valid, refcounted order-0 page that is not anonymous.
+    Ok(unsafe { fault.map(page) })
 }

@@ -3,14 +3,14 @@
 //! A scull device over the quantum-set store: the file semantics of LDD3's scull, shared
 //! by scullp and scullv, which differ only in their [`Quantum`] type and names.
 
-use crate::chrdev::{seek_position, CharDevices, FileOps};
+use crate::chrdev::{seek_position, CharDevices, Fault, FileOps, Mapped};
 use crate::helpers::total_ram_bytes;
 use crate::ioctl::Settings;
+use crate::mapping::SharedMapping;
 use crate::qset::{Budget, Geometry, QsetList, MAX_QSET};
-use crate::quantum::{fault_in_dest, fault_in_source, Quantum};
+use crate::quantum::{Quantum, SliceSink, SliceSource};
 use crate::rwsem::RwSem;
 use core::fmt;
-use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::debugfs;
 use kernel::iov::{IovIterDest, IovIterSource};
@@ -18,7 +18,6 @@ use kernel::mm::virt::VmaNew;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 use kernel::static_lock_class;
-use kernel::sync::atomic::{Atomic, Relaxed};
 use kernel::sync::Arc;
 
 /// The largest number of minors a module registers.
@@ -44,27 +43,41 @@ pub(crate) struct Params {
 
 /// One scull device (one minor).
 ///
-/// Locking: `data` is a reader-writer semaphore; reads share it, writes, truncation and page
-/// faults on a mapping take it alone, and every wait on it ends on a fatal signal (but a
-/// fault's, which is short). No holder ever waits on user memory: copies to and from the
-/// user run with page faults disabled, and the buffer is faulted in before the semaphore is
-/// taken (and again, unlocked, if a page went missing meanwhile). So a copy stalled on a
-/// user page (userfaultfd, FUSE) holds no lock, and a fault on a mapping of the device,
-/// which takes the semaphore under the mmap lock, cannot deadlock against a copy.
+/// Locking, as on tmpfs: `writers` is held across a whole write and a truncation, so that
+/// each is one operation against the others however its source pages behave; `data` is a
+/// reader-writer semaphore over the store, which reads share and which writes, truncation and
+/// page faults take alone, each for a copy. Every wait on either ends on a fatal signal (but a
+/// fault's, which is short). No holder of `data` waits on user memory: copies run with page
+/// faults disabled, and where a user page is missing a few bytes go through a kernel buffer
+/// with `data` released, faulting the page in. So a copy stalled on a user page (userfaultfd,
+/// FUSE) holds at most `writers`: reads, faults on mappings and ioctls go on; and a fault on a
+/// mapping of the device, which takes `data` under the mmap lock, cannot deadlock a copy.
 #[pin_data]
 pub(crate) struct ScullDevice<Q: Quantum> {
+    #[pin]
+    writers: RwSem<()>,
     #[pin]
     data: RwSem<QsetList<Q>>,
     settings: Arc<Settings<Q>>,
     /// Writes end here (`ENOSPC`); 0 for no limit.
     limit: u64,
-    /// User mappings of the device: while there is one, truncation is refused.
-    maps: Atomic<usize>,
+    /// The address space of every open file, and so every mapping, of the device.
+    mapping: SharedMapping,
 }
 
+/// Bytes a read or write moves through a kernel buffer when the user's buffer is not present:
+/// enough to fault its page in, small enough for the stack.
+const BOUNCE: usize = 256;
+
 impl<Q: Quantum> ScullDevice<Q> {
-    fn new(settings: Arc<Settings<Q>>, budget: Arc<Budget>, limit: u64) -> impl PinInit<Self> {
+    fn new(
+        settings: Arc<Settings<Q>>,
+        budget: Arc<Budget>,
+        limit: u64,
+        mapping: SharedMapping,
+    ) -> impl PinInit<Self> {
         pin_init!(Self {
+            writers <- RwSem::new((), c"scull_writers", static_lock_class!()),
             data <- RwSem::new(
                 QsetList::new(settings.next(), budget),
                 c"scull_data",
@@ -72,7 +85,7 @@ impl<Q: Quantum> ScullDevice<Q> {
             ),
             settings,
             limit,
-            maps: Atomic::new(0),
+            mapping,
         })
     }
 
@@ -89,22 +102,123 @@ impl<Q: Quantum> ScullDevice<Q> {
             .ok_or(ENOSPC)?;
         Ok(len.min(room.try_into().unwrap_or(usize::MAX)))
     }
+
+    /// Reads from `start` into `out` until it is full or the data ends; returns the count, and
+    /// the error that stopped it early, if any.
+    fn read_at(&self, start: u64, out: &mut IovIterDest<'_>) -> (usize, Result) {
+        let len = out.len();
+        let mut done = 0;
+        while done < len {
+            let at = start + done as u64;
+            // Straight into the user's buffer: one copy under the lock when it is present.
+            let (n, more) = match self.data.read() {
+                Ok(data) => {
+                    // The store's only error is a fault before the first byte.
+                    let n = data.read(at, len - done, out).unwrap_or(0);
+                    (n, at + (n as u64) < data.size())
+                }
+                Err(e) => return (done, Err(e)),
+            };
+            done += n;
+            if done == len || !more {
+                break;
+            }
+            // The user's page at `done` is missing: a few bytes through a kernel buffer,
+            // copied out with page faults allowed and no lock held, bring it in.
+            let mut bounce = [0u8; BOUNCE];
+            let want = BOUNCE.min(len - done);
+            let got = match self.data.read() {
+                Ok(data) => data.read(
+                    at + n as u64,
+                    want,
+                    &mut SliceSink::new(&mut bounce[..want]),
+                ),
+                Err(e) => Err(e),
+            };
+            let got = match got {
+                Ok(0) => break,
+                Ok(got) => got,
+                Err(e) => return (done, Err(e)),
+            };
+            let put = out.copy_to_iter(&bounce[..got]);
+            done += put;
+            if put < got {
+                return (done, Err(EFAULT));
+            }
+        }
+        (done, Ok(()))
+    }
+
+    /// Writes `input` at `start` (a writer holds `writers`); returns the count, and the error
+    /// that stopped it early, if any.
+    fn write_at(&self, start: u64, input: &mut IovIterSource<'_>) -> (usize, Result) {
+        let len = input.len();
+        let mut done = 0;
+        while done < len {
+            let at = start + done as u64;
+            let n = match self.clamp_to_limit(at, len - done) {
+                Ok(n) => n,
+                Err(e) => return (done, Err(e)),
+            };
+            // Straight from the user's buffer: one copy under the lock when it is present.
+            match self
+                .data
+                .write()
+                .and_then(|mut data| data.write(at, n, input))
+            {
+                // Short at a fault or an error: the next round finds which.
+                Ok(k) => {
+                    done += k;
+                    continue;
+                }
+                Err(e) if e == EFAULT => {}
+                Err(e) => return (done, Err(e)),
+            }
+            // The user's page at `done` is missing: a few bytes through a kernel buffer,
+            // copied in with page faults allowed and `data` released, bring it in.
+            let mut bounce = [0u8; BOUNCE];
+            let want = BOUNCE.min(n);
+            let got = input.copy_from_iter(&mut bounce[..want]);
+            if got == 0 {
+                return (done, Err(EFAULT));
+            }
+            let source = &mut SliceSource::new(&bounce[..got]);
+            match self
+                .data
+                .write()
+                .and_then(|mut data| data.write(at, got, source))
+            {
+                Ok(k) => {
+                    done += k;
+                    // The buffer gave `got` bytes: the rest of them cannot be written later.
+                    if k < got {
+                        break;
+                    }
+                }
+                Err(e) => return (done, Err(e)),
+            }
+        }
+        (done, Ok(()))
+    }
 }
 
-/// Tries for a copy that found a user page missing after it was faulted in (it can be
-/// reclaimed or unmapped again in between) before the call gives up.
-const FAULT_RETRIES: u32 = 3;
+/// A call's result from what it moved and what stopped it: the count if it moved anything.
+fn moved(done: usize, stop: Result) -> Result<usize> {
+    match stop {
+        Err(e) if done == 0 => Err(e),
+        _ => Ok(done),
+    }
+}
 
 impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
     fn open(&self, flags: u32) -> Result {
         // As for a file: O_TRUNC with write access empties the device (the book truncated on
-        // every write-only open).
+        // every write-only open). Not inside a write: the truncation waits for it.
         if flags & bindings::O_TRUNC != 0 && flags & bindings::O_ACCMODE != bindings::O_RDONLY {
+            let _writer = self.writers.write()?;
             let mut data = self.data.write()?;
-            // The pages under a mapping stay until it goes (`mmap` counts under this lock).
-            if self.maps.load(Relaxed) != 0 {
-                return Err(EBUSY);
-            }
+            // Mappings see the device empty (SIGBUS) from here on; faults wait for `data`.
+            self.mapping.unmap_all();
             data.trim(self.settings.next());
         }
         Ok(())
@@ -112,58 +226,29 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
 
     fn read(&self, pos: &mut i64, out: &mut IovIterDest<'_>) -> Result<usize> {
         let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
-        let len = out.len();
-        let mut tries = 0;
-        loop {
-            // The whole buffer, so that a read is one copy under the lock, as one write is.
-            let faulted_in = fault_in_dest(out, len) < len;
-            let result = self.data.read()?.read(start, len, out);
-            match result {
-                Err(e) if e == EFAULT && faulted_in && tries < FAULT_RETRIES => tries += 1,
-                result => {
-                    let n = result?;
-                    *pos += n as i64;
-                    return Ok(n);
-                }
-            }
-        }
+        let (done, stop) = self.read_at(start, out);
+        let n = moved(done, stop)?;
+        // Cannot overflow: the data ends at or before `i64::MAX`.
+        *pos += n as i64;
+        Ok(n)
     }
 
     fn write(&self, pos: &mut i64, input: &mut IovIterSource<'_>, append: bool) -> Result<usize> {
         let mut start = u64::try_from(*pos).map_err(|_| EINVAL)?;
-        let len = input.len();
-        let mut done = 0;
-        let mut tries = 0;
-        while done < len {
-            let left = len - done;
-            if fault_in_source(input, left) == left {
-                break;
-            }
-            let result = self.data.write().and_then(|mut data| {
-                // An append goes to the end as it is under the lock, so appends from several
-                // writers never overwrite each other.
-                if append && done == 0 {
-                    start = data.size();
-                }
-                let n = self.clamp_to_limit(start + done as u64, left)?;
-                data.write(start + done as u64, n, input)
-            });
-            match result {
-                Ok(n) => {
-                    done += n;
-                    tries = 0;
-                }
-                // A page faulted in above went missing again before the copy.
-                Err(e) if e == EFAULT && tries < FAULT_RETRIES => tries += 1,
-                Err(e) if done == 0 => return Err(e),
-                Err(_) => break,
-            }
+        if input.is_empty() {
+            return Ok(0);
         }
-        if done == 0 && len > 0 {
-            return Err(EFAULT);
+        let _writer = self.writers.write()?;
+        // An append goes to the end as it is when it starts, which no other write or
+        // truncation can move until it is done.
+        if append {
+            start = self.data.read()?.size();
         }
-        *pos = (start + done as u64) as i64;
-        Ok(done)
+        let (done, stop) = self.write_at(start, input);
+        let n = moved(done, stop)?;
+        // Cannot overflow: the store refuses to write past `i64::MAX`.
+        *pos = (start + n as u64) as i64;
+        Ok(n)
     }
 
     fn llseek(&self, pos: i64, offset: i64, whence: u32) -> Result<i64> {
@@ -188,14 +273,14 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
     fn mmap(&self, vma: &VmaNew, _pgoff: usize) -> Result {
         // Pages come in through `fault`; the mapping cannot grow past its size (mremap).
         vma.set_dontexpand();
-        // Counted under the data lock: a truncation (see `open`) ran before this or sees it.
-        let _data = self.data.write()?;
-        self.maps.add(1, Relaxed);
         Ok(())
     }
 
-    fn fault(&self, pgoff: usize) -> Result<NonNull<bindings::page>> {
-        let pos = (pgoff as u64).checked_mul(PAGE_SIZE as u64).ok_or(EFAULT)?;
+    fn fault(&self, fault: &Fault) -> Result<Mapped> {
+        let pos = (fault.pgoff() as u64)
+            .checked_mul(PAGE_SIZE as u64)
+            .ok_or(EFAULT)?;
+        // Mapped under the lock: a truncation unmaps after this, or this sees it done.
         let mut data = self.data.write_uninterruptible();
         // Past the end of the data as it is now: SIGBUS, as for a file.
         let size = data.size();
@@ -206,15 +291,11 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
         if pos / PAGE_SIZE as u64 == (size - 1) / PAGE_SIZE as u64 {
             data.zero_past_end();
         }
-        data.map_page(pos)
+        data.map(pos, fault)
     }
 
-    fn vma_open(&self) {
-        self.maps.add(1, Relaxed);
-    }
-
-    fn vma_close(&self) {
-        self.maps.fetch_sub(1, Relaxed);
+    fn mapping(&self) -> Option<&SharedMapping> {
+        Some(&self.mapping)
     }
 }
 
@@ -261,10 +342,11 @@ fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<(Geometry, u64)> {
 
 /// A loaded scull module: its devices and their memory dump.
 pub(crate) struct Scull<Q: Quantum + 'static> {
-    // Declared first: the dump goes before its directory, the nodes after both.
+    // In the reverse order of `register`: the nodes go first, then the dump, then its
+    // directory.
+    _devices: CharDevices<ScullDevice<Q>>,
     _dump: Pin<KBox<debugfs::File<MemDump<Q>>>>,
     _dir: debugfs::Dir,
-    _devices: CharDevices<ScullDevice<Q>>,
 }
 
 /// Validates `params`, registers `/dev/{name}0..` with quanta of type `Q` and creates the
@@ -285,16 +367,17 @@ pub(crate) fn register<Q: Quantum + 'static>(
     let limit = u64::from(params.limit_mib) << 20;
     for _ in 0..params.devs {
         let dev = Arc::pin_init(
-            ScullDevice::new(settings.clone(), budget.clone(), limit),
+            ScullDevice::new(
+                settings.clone(),
+                budget.clone(),
+                limit,
+                SharedMapping::new()?,
+            ),
             GFP_KERNEL,
         )?;
         dumped.push(dev.clone(), GFP_KERNEL)?;
         devices.push(dev, GFP_KERNEL)?;
     }
-    let devices =
-        CharDevices::register(name, true, params.major, devices, module).inspect_err(|e| {
-            pr_err!("cannot register {name}: error {}\n", e.to_errno());
-        })?;
     let dir = debugfs::Dir::new(name);
     let dump = MemDump {
         name: name.to_str().unwrap_or("scull"),
@@ -302,6 +385,11 @@ pub(crate) fn register<Q: Quantum + 'static>(
         budget,
     };
     let dump = KBox::pin_init(dir.read_only_file(c"mem", dump), GFP_KERNEL)?;
+    // Last: the devices can be opened from here on, and nothing may fail after that.
+    let devices =
+        CharDevices::register(name, true, params.major, devices, module).inspect_err(|e| {
+            pr_err!("cannot register {name}: error {}\n", e.to_errno());
+        })?;
     pr_info!(
         "major {}, {} devices, order {} ({}-byte quanta), qset {}, limit {} MiB, all devices at most {} MiB\n",
         devices.major(),
@@ -313,9 +401,9 @@ pub(crate) fn register<Q: Quantum + 'static>(
         total >> 20
     );
     Ok(Scull {
+        _devices: devices,
         _dump: dump,
         _dir: dir,
-        _devices: devices,
     })
 }
 

@@ -9,10 +9,9 @@ mod chrdev;
 mod compat;
 mod helpers;
 mod ioctl;
+mod mapping;
 mod page_quantum;
 mod qset;
-#[cfg(CONFIG_KUNIT)]
-mod qset_tests;
 mod quantum;
 mod rwsem;
 mod scull;

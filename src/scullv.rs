@@ -9,6 +9,7 @@ mod chrdev;
 mod compat;
 mod helpers;
 mod ioctl;
+mod mapping;
 mod qset;
 mod quantum;
 mod rwsem;

@@ -63,6 +63,11 @@ fn covers(index: u64, levels: u32) -> bool {
     levels > 0 && index.checked_shr(SHIFT * levels).unwrap_or(0) == 0
 }
 
+/// The fewest levels that cover `index`: 1 to 11 (`u64::BITS` over 6 bits a level).
+fn levels_for(index: u64) -> u32 {
+    (u64::BITS - index.leading_zeros()).div_ceil(SHIFT).max(1)
+}
+
 /// The first entry at an index at or after `from` in `node`, a node at `level` whose first
 /// index is `base`.
 fn next_in<T>(node: &Node<T>, level: u32, base: u64, from: u64) -> Option<(u64, &T)> {
@@ -166,6 +171,18 @@ impl<T> SparseArray<T> {
             return None;
         }
         next_in(self.root.as_ref()?, self.levels - 1, 0, from)
+    }
+
+    /// The most nodes [`SparseArray::get_or_try_insert`] can add for `index`: a new root for
+    /// each level the tree must grow by, and a node for each level of the path down.
+    pub(crate) fn most_new_nodes(&self, index: u64) -> usize {
+        let levels = self.levels.max(levels_for(index));
+        let above = if self.root.is_some() {
+            levels - self.levels
+        } else {
+            0
+        };
+        (above + levels) as usize
     }
 
     /// The entry at `index`, made by `make` if there is none. On failure (of `make` or of a

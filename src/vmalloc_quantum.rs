@@ -67,12 +67,13 @@ unsafe impl Quantum for VmallocQuantum {
         self.order
     }
 
-    fn page(&self, index: usize) -> NonNull<bindings::page> {
-        let addr = self.addr.as_ptr() as usize + (index << kernel::page::PAGE_SHIFT);
+    fn page(&self, index: usize) -> Option<NonNull<bindings::page>> {
+        if index >= 1 << self.order {
+            return None;
+        }
+        let addr = self.addr.as_ptr() as usize + index * PAGE_SIZE;
         // SAFETY: `addr` is in the block, a vmalloc range this value owns.
-        let page = unsafe { bindings::vmalloc_to_page(addr as *const core::ffi::c_void) };
-        // Every page of a live vmalloc block is mapped.
-        NonNull::new(page).unwrap_or(NonNull::dangling())
+        NonNull::new(unsafe { bindings::vmalloc_to_page(addr as *const core::ffi::c_void) })
     }
 }
 

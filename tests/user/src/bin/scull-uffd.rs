@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A writer and a GET ioctl stalled on a userfaultfd page that is not served: meanwhile
-//! other processes' reads, truncating opens and ioctls on the same module finish (or die of
-//! SIGKILL) within a second; then the page is served, both stalled calls complete, and the
+//! other processes' reads, page faults, truncating opens of other devices and ioctls on the
+//! same module finish within a second, while a truncation or a write of the writer's device
+//! waits until SIGKILL ends it; then the page is served, both stalled calls complete, and the
 //! device holds exactly what they wrote.
 //! Usage: scull-uffd DEVICE OTHER_DEVICE
 
@@ -226,6 +227,59 @@ fn checks(dev: &str, other: &str, r: &mut Report) -> std::io::Result<()> {
         })
     });
     r.check("... and a query ioctl", query == "completed", query);
+    let dev_s = dev.to_string();
+    let fault = bounded(move || {
+        OpenOptions::new().read(true).open(&dev_s).is_ok_and(|f| {
+            // SAFETY: A new shared read-only mapping of the device's first page, read once
+            // (the device holds four pages) and unmapped.
+            unsafe {
+                let p = libc::mmap(
+                    std::ptr::null_mut(),
+                    PAGE,
+                    libc::PROT_READ,
+                    libc::MAP_SHARED,
+                    f.as_raw_fd(),
+                    0,
+                );
+                let ok = p != libc::MAP_FAILED && std::ptr::read_volatile(p as *const u8) == 1;
+                libc::munmap(p, PAGE);
+                ok
+            }
+        })
+    });
+    r.check(
+        "... and a page fault on a mapping of the device",
+        fault == "completed",
+        fault,
+    );
+    // A write is one operation against truncation and other writes, as on tmpfs: they wait
+    // for it, and SIGKILL ends the wait.
+    let dev_s = dev.to_string();
+    let truncate = bounded(move || {
+        OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&dev_s)
+            .is_ok()
+    });
+    r.check(
+        "a truncating open of the same device waits for the write, killable",
+        truncate == "killed by SIGKILL",
+        truncate,
+    );
+    let dev_s = dev.to_string();
+    let append = bounded(move || {
+        OpenOptions::new()
+            .append(true)
+            .open(&dev_s)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, b"late"))
+            .is_ok()
+    });
+    r.check(
+        "... and so does another write of it",
+        append == "killed by SIGKILL",
+        append,
+    );
 
     stall.serve(region + PAGE, b'U')?;
     stall.serve(region + 2 * PAGE, 0)?;
