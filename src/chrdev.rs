@@ -26,6 +26,13 @@ pub(crate) trait FileOps: Send + Sync + Sized + 'static {
     /// An open of the device with the file's `O_*` flags.
     fn open(&self, flags: u32) -> Result;
 
+    /// An open that may give the file a `T` of its own (state kept per open file, as
+    /// seq_file keeps its buffer): the file's calls then reach it, and it is dropped when the
+    /// file is released. By default `open`, and the file reaches the device's own `T`.
+    fn open_file(&self, flags: u32) -> Result<Option<Arc<Self>>> {
+        self.open(flags).map(|()| None)
+    }
+
     /// A read at `*pos` into `out` (all of a vectored read's buffers); advances `*pos` by the
     /// count returned.
     fn read(&self, pos: &mut i64, out: &mut IovIterDest<'_>) -> Result<usize>;
@@ -164,6 +171,7 @@ impl<T: FileOps> CharDevices<T> {
         let fops = bindings::file_operations {
             owner: module.as_ptr(),
             open: Some(open::<T>),
+            release: Some(release::<T>),
             read_iter: Some(read_iter::<T>),
             write_iter: Some(write_iter::<T>),
             llseek: Some(llseek::<T>),
@@ -285,14 +293,14 @@ pub(crate) fn seek_position(
     }
 }
 
-/// The device a file was opened on.
+/// The device a file was opened on (its own `T`, if `open_file` gave it one).
 ///
 /// # Safety
 ///
 /// `file` must be a live file whose `private_data` was set by [`open`] for this `T`.
 unsafe fn device<'a, T: FileOps>(file: *mut bindings::file) -> &'a T {
-    // SAFETY: `open` stored a pointer to a `T` in an `Arc` held by the registration, which
-    // lives until the module unloads, and that cannot happen while the file is open.
+    // SAFETY: `open` stored a reference of an `Arc<T>` that the file owns until `release`,
+    // which the VFS calls only after the last use of the file.
     unsafe { &*((*file).private_data as *const T) }
 }
 
@@ -317,18 +325,33 @@ unsafe extern "C" fn open<T: FileOps>(
     };
     // SAFETY: `file` is live and being opened; nothing else uses `private_data` yet.
     let flags = unsafe { (*file).f_flags };
-    match dev.open(flags) {
-        Ok(()) => {
-            let shared = dev.mapping().map_or(ptr::null_mut(), SharedMapping::inode);
-            // SAFETY: As above; the device, and so its shared inode, outlives the file.
+    match dev.open_file(flags) {
+        Ok(own) => {
+            let this = own.unwrap_or_else(|| dev.clone());
+            let shared_inode = this.mapping().map_or(ptr::null_mut(), SharedMapping::inode);
+            // SAFETY: As above. The file owns this reference, which `release` gives back, so
+            // the device and its shared inode outlive the file.
             unsafe {
-                (*file).private_data = Arc::as_ptr(dev) as *mut c_void;
-                file_open(file, shared);
+                file_open(file, shared_inode);
+                (*file).private_data = Arc::into_raw(this) as *mut c_void;
             }
             0
         }
         Err(e) => e.to_errno(),
     }
+}
+
+/// # Safety
+///
+/// Called by the VFS once for a file opened by [`open`], after its last use.
+unsafe extern "C" fn release<T: FileOps>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: `open` stored `Arc::into_raw` of an `Arc<T>` the file owns; nothing uses the
+    // file after this, so the reference is given back once.
+    drop(unsafe { Arc::from_raw((*file).private_data as *const T) });
+    0
 }
 
 /// # Safety
@@ -442,8 +465,8 @@ unsafe extern "C" fn mmap<T: FileOps>(
 ///
 /// `vma` must be a live vma set up by [`mmap`] for this `T`.
 unsafe fn vma_device<'a, T: FileOps>(vma: *mut bindings::vm_area_struct) -> &'a T {
-    // SAFETY: `mmap` stored a pointer to the device, which outlives the vma (the vma holds
-    // the file, the file the module).
+    // SAFETY: `mmap` stored a pointer to the file's `T`, which outlives the vma (the vma holds
+    // the file, the file its `T` and the module).
     unsafe { &*(*vma).vm_private_data.cast::<T>() }
 }
 

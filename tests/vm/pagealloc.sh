@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # pagealloc: the load-time blocks, the node's commands, the addresses checked against
-# /proc/kpageflags and /proc/iomem, bad input, limits, and nothing left behind.
+# /proc/kpageflags and /proc/iomem, bad input, reads (small, consistent, many rows), writes
+# of several lines, limits, and nothing left behind.
 . /tests/lib.sh
 ko=/lib/modules/pagealloc.ko
 node=/dev/pagealloc
@@ -32,6 +33,18 @@ pagealloc-check bad
 chmod 666 $node
 pagealloc-check nonroot
 chmod 600 $node
+
+# Reading: each open file reads the table as it was at its first read, in any read sizes.
+pagealloc-check smallreads 3000
+expect_eq "pagealloc: dd bs=7 reads what cat reads" \
+	"$(timeout 30 dd if=$node bs=7 2>/dev/null | md5sum)" "$(cat $node | md5sum)"
+pagealloc-check snapshot
+# Writing: one command per line; a 0-byte write does nothing.
+pagealloc-check lines
+pagealloc-check empty
+rows=$(tail -n +2 $node | wc -l)
+check "pagealloc: printf 'alloc 0\\nalloc 1\\n'" sh -c "printf 'alloc 0\\nalloc 1\\n' > $node"
+expect_eq "pagealloc: ... makes two blocks" "$(tail -n +2 $node | wc -l)" $((rows + 2))
 
 check "pagealloc: free all" sh -c "echo 'free all' > $node"
 expect_eq "pagealloc: table empty after free all" "$(tail -n +2 $node | wc -l)" 0
@@ -70,4 +83,7 @@ done
 free1=$(awk '/MemFree/ { print $2 }' /proc/meminfo)
 drop=$((free0 - free1))
 check "pagealloc: MemFree back within 2 MiB after 32 cycles (dropped ${drop} kB)" test $drop -lt 2048
+# Many rows (one read used to fail with ENOMEM past about 44,000). Last: its 100,000 dmesg
+# lines wrap the kernel log.
+pagealloc-check many 50000
 check "pagealloc: final rmmod" rmmod pagealloc
