@@ -3,8 +3,8 @@
 # Reads a VM console log and prints the failures, the KUnit results and a closing line
 # `N passed, N failed`; exits non-zero on any failure. Besides the guest's TEST lines
 # and the KUnit cases, these count as tests: the guest ran to the end, and the kernel
-# log is clean (no oops, BUG, WARNING, panic, KASAN, lockdep or kmemleak report, and
-# no OOM kill).
+# log is clean (no oops, BUG, WARNING, panic (a Rust one too), stack dump, KASAN, lockdep
+# or kmemleak report, hung task, and no OOM kill).
 # With --no-kunit (a kernel without CONFIG_KUNIT), no KUnit suite is expected.
 # Usage: summarize.sh LOG [--no-kunit]
 set -uo pipefail
@@ -41,7 +41,10 @@ fi
 splat='Oops|BUG:|WARNING:|Kernel panic|KASAN|general protection fault|'
 splat+='possible recursive locking|possible circular locking|inconsistent lock state|'
 splat+='sleeping function called from invalid context|unreferenced object|UBSAN|'
-splat+='Killed process|invoked oom-killer'
+splat+='Killed process|invoked oom-killer|'
+# A Rust panic and the BUG it ends in, any stack dump (a warning's too), a hung task.
+splat+='kernel BUG at|panicked at|Call Trace:|GUP no longer grows the stack|'
+splat+='hung_task|blocked for more than'
 if grep -qE "$splat" "$log"; then
 	echo "FAIL: the kernel log shows a splat:"
 	grep -nE -A25 "$splat" "$log" | head -80

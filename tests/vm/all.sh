@@ -17,6 +17,7 @@ sh /tests/mmap.sh
 sh /tests/locking.sh
 sh /tests/fsx.sh
 sh /tests/robust.sh
+sh /tests/hostile.sh
 sh /tests/memory.sh
 # Fault injection and kmemleak wherever the kernel has them (our debug kernel must).
 dbg=/sys/kernel/debug

@@ -95,6 +95,16 @@ pub fn in_child(child: impl FnOnce() -> i32) -> i32 {
     status
 }
 
+/// Runs `touch` in a forked child and says whether SIGBUS ended it: for a touch of a mapped
+/// page that should (or should not) be past the end of the file.
+pub fn sigbus_in_child(touch: impl FnOnce()) -> bool {
+    let status = in_child(|| {
+        touch();
+        0
+    });
+    libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGBUS
+}
+
 /// Whether a wait status is a normal exit with code 0.
 pub fn exited_ok(status: i32) -> bool {
     libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
@@ -122,4 +132,14 @@ pub fn free_memory() -> std::io::Result<u64> {
         .filter_map(|v| v.trim().parse::<u64>().ok())
         .sum();
     Ok(free + pcp_pages * 4)
+}
+
+/// The resident set of this process in KiB (`VmRSS` of /proc/self/status).
+pub fn vm_rss_kib() -> std::io::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| std::io::Error::other("no VmRSS in /proc/self/status"))
 }

@@ -6,7 +6,7 @@
 //! raises SIGBUS.
 //! Usage: scull-mmap DEVICE MODULE QUANTUM_BYTES
 
-use scull_user::{in_child, Report};
+use scull_user::{sigbus_in_child, Report};
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::os::fd::AsRawFd;
@@ -60,15 +60,6 @@ fn read_all(dev: &str) -> Vec<u8> {
         .and_then(|mut f| f.read_to_end(&mut v))
         .map(|_| v)
         .unwrap_or_default()
-}
-
-/// Runs `touch` in a child and says whether SIGBUS ended it.
-fn sigbus_in_child(touch: impl FnOnce()) -> bool {
-    let status = in_child(|| {
-        touch();
-        0
-    });
-    libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGBUS
 }
 
 fn checks(dev: &str, module: &str, quantum: usize, r: &mut Report) -> std::io::Result<()> {
