@@ -122,21 +122,16 @@ struct vm_area_struct *scull_vmf_vma(struct vm_fault *vmf)
 
 /*
  * Maps the page a fault found, while the caller holds the lock that truncation takes, so that
- * truncation's unmap finds it. The mapping takes its own reference. A write to a private
- * mapping gets a private copy instead: the core copies the page, which holds a reference
- * for the copy. An allocation failure is SIGBUS: VM_FAULT_OOM would wake the OOM killer.
+ * truncation's unmap finds it. The mapping takes its own reference. A private mapping gets the
+ * page read-only: a write then faults again and the core copies it, installing the copy only
+ * if the page is still mapped then (a truncation in between makes that fault start over). An
+ * allocation failure is SIGBUS: VM_FAULT_OOM would wake the OOM killer.
  */
 vm_fault_t scull_vmf_map_page(struct vm_fault *vmf, struct page *page)
 {
-	bool write = vmf->flags & FAULT_FLAG_WRITE;
-	vm_fault_t ret;
+	bool shared_write = (vmf->flags & FAULT_FLAG_WRITE) && (vmf->vma->vm_flags & VM_SHARED);
+	vm_fault_t ret = vmf_insert_page_mkwrite(vmf, page, shared_write);
 
-	if (write && !(vmf->vma->vm_flags & VM_SHARED)) {
-		get_page(page);
-		vmf->page = page;
-		return 0;
-	}
-	ret = vmf_insert_page_mkwrite(vmf, page, write);
 	if (ret & VM_FAULT_OOM)
 		return VM_FAULT_SIGBUS;
 	return ret;
@@ -150,14 +145,16 @@ bool scull_kiocb_append(struct kiocb *iocb)
 
 /*
  * An open file of a device: memory has no cache to bypass, so O_DIRECT is plain I/O (as on
- * tmpfs); and every file of the device shares the address space of one inode (`shared`, if
- * not NULL), so that truncation can unmap the device's pages from every mapping at once.
+ * tmpfs); read, write and lseek on one file take its position lock, as for a regular file, so
+ * that tasks sharing the file (`{ a; b; } > dev`, threads) do not write at the same position;
+ * and every file of the device shares the address space of one inode (`shared`, if not NULL),
+ * so that truncation can unmap the device's pages from every mapping at once.
  */
 void scull_file_open(struct file *file, struct inode *shared)
 {
 	if (shared)
 		file->f_mapping = shared->i_mapping;
-	file->f_mode |= FMODE_CAN_ODIRECT;
+	file->f_mode |= FMODE_CAN_ODIRECT | FMODE_ATOMIC_POS;
 }
 
 /*

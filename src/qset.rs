@@ -76,9 +76,12 @@ impl Budget {
         }
     }
 
-    /// Gives back `bytes` taken by [`Budget::charge`].
+    /// Gives back `bytes` taken by [`Budget::charge`] (never more than is held).
     fn uncharge(&self, bytes: usize) {
-        self.held.fetch_sub(bytes, Relaxed);
+        let mut held = self.held.load(Relaxed);
+        while let Err(now) = self.held.cmpxchg(held, held.saturating_sub(bytes), Relaxed) {
+            held = now;
+        }
     }
 }
 
@@ -320,6 +323,13 @@ impl<Q: Quantum> QsetList<Q> {
         *place = Some(q);
         self.quanta += 1;
         Ok(filled)
+    }
+
+    /// Maps the page holding byte `pos` for `fault` if its quantum exists.
+    pub(crate) fn map_present(&self, pos: u64, fault: &Fault) -> Option<Result<Mapped>> {
+        let (set, slot, offset) = self.geometry.locate(pos);
+        let q = self.quantum(set, slot)?;
+        Some(map_page(fault, q, offset / PAGE_SIZE))
     }
 
     /// Maps the page holding byte `pos` for `fault`. A hole gets its quantum, zeroed, so that

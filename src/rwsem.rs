@@ -60,14 +60,6 @@ impl<T> RwSem<T> {
         to_result(unsafe { bindings::down_write_killable(self.sem.get()) })?;
         Ok(WriteGuard { lock: self })
     }
-
-    /// Takes the semaphore for writing, waiting whatever comes: for a page fault, which has
-    /// no error to give. Holders never wait on user memory, so the wait is short.
-    pub(crate) fn write_uninterruptible(&self) -> WriteGuard<'_, T> {
-        // SAFETY: `sem` is initialised (type invariant).
-        unsafe { bindings::down_write(self.sem.get()) };
-        WriteGuard { lock: self }
-    }
 }
 
 /// The semaphore held for reading.

@@ -45,9 +45,9 @@ pub(crate) struct Params {
 ///
 /// Locking, as on tmpfs: `writers` is held across a whole write and a truncation, so that
 /// each is one operation against the others however its source pages behave; `data` is a
-/// reader-writer semaphore over the store, which reads share and which writes, truncation and
-/// page faults take alone, each for a copy. Every wait on either ends on a fatal signal (but a
-/// fault's, which is short). No holder of `data` waits on user memory: copies run with page
+/// reader-writer semaphore over the store, which reads and page faults on present pages share
+/// and which writes, truncation and faults that allocate take alone, each for a copy. Every
+/// wait on either ends on a fatal signal. No holder of `data` waits on user memory: copies run with page
 /// faults disabled, and where a user page is missing a few bytes go through a kernel buffer
 /// with `data` released, faulting the page in. So a copy stalled on a user page (userfaultfd,
 /// FUSE) holds at most `writers`: reads, faults on mappings and ioctls go on; and a fault on a
@@ -202,6 +202,11 @@ impl<Q: Quantum> ScullDevice<Q> {
     }
 }
 
+/// Whether byte `pos` is in the page holding the last byte of `size` (at least 1) bytes.
+fn last_page(pos: u64, size: u64) -> bool {
+    pos / PAGE_SIZE as u64 == (size - 1) / PAGE_SIZE as u64
+}
+
 /// A call's result from what it moved and what stopped it: the count if it moved anything.
 fn moved(done: usize, stop: Result) -> Result<usize> {
     match stop {
@@ -280,15 +285,29 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
         let pos = (fault.pgoff() as u64)
             .checked_mul(PAGE_SIZE as u64)
             .ok_or(EFAULT)?;
-        // Mapped under the lock: a truncation unmaps after this, or this sees it done.
-        let mut data = self.data.write_uninterruptible();
-        // Past the end of the data as it is now: SIGBUS, as for a file.
+        // Mapped under the lock: a truncation unmaps after this, or this sees it done. A fatal
+        // signal ends the wait (SIGBUS, for a task that is going anyway).
+        {
+            // Most faults find their page: they share the lock with each other and with reads.
+            let data = self.data.read()?;
+            let size = data.size();
+            // Past the end of the data as it is now: SIGBUS, as for a file.
+            if pos >= size {
+                return Err(EFAULT);
+            }
+            if !last_page(pos, size) {
+                if let Some(mapped) = data.map_present(pos, fault) {
+                    return mapped;
+                }
+            }
+        }
+        let mut data = self.data.write()?;
         let size = data.size();
         if pos >= size {
             return Err(EFAULT);
         }
         // The last page may hold bytes past the end: zeros, not what the allocator left.
-        if pos / PAGE_SIZE as u64 == (size - 1) / PAGE_SIZE as u64 {
+        if last_page(pos, size) {
             data.zero_past_end();
         }
         data.map(pos, fault)

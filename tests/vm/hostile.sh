@@ -86,11 +86,15 @@ part_rss() {
 
 part_mmap() {
 	step "tmpfs: mmap-trunc" 60 scull-hostile mmap-trunc /tmp/h-mmap
+	step "tmpfs: cow-trunc" 60 scull-hostile cow-trunc /tmp/h-mmap 3
 	rm -f /tmp/h-mmap
 	for spec in scullp:0 scullp:2 scullv:4; do
 		m=${spec%:*}
 		order=${spec#*:}
 		load $m ${m}_order=$order
+		step "$m: cow-trunc order $order" 60 \
+			env HOSTILE_TAG="order $order" scull-hostile cow-trunc /dev/${m}0 3
+		# Last: it unloads the module once its mappings are gone.
 		step "$m: mmap-trunc order $order" 60 \
 			env HOSTILE_TAG="order $order" scull-hostile mmap-trunc /dev/${m}0 $m
 		unload $m
@@ -102,6 +106,7 @@ part_append() {
 		case $t in /dev/*) m=${t#/dev/}; m=${m%0}; load $m ;; esac
 		step "$t: append" 120 scull-hostile append $t 3 200 4
 		step "$t: append-trunc" 60 scull-hostile append-trunc $t 2 4
+		step "$t: shared-fd" 60 scull-hostile shared-fd $t 5000
 		case $t in /dev/*) unload $m ;; *) rm -f $t ;; esac
 	done
 }

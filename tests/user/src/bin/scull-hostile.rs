@@ -26,6 +26,10 @@
 //!                                             is always a whole number of whole records
 //!   scull-hostile fill PATH ID                writes a pattern until an error (ENOSPC or
 //!                                             ENOMEM), then reads it all back
+//!   scull-hostile cow-trunc PATH SECONDS      write faults on a private mapping racing
+//!                                             truncation: no private copy outlives it
+//!   scull-hostile shared-fd PATH RECORDS      two processes writing through one open file
+//!                                             (one position): no record lost
 //!
 //! `HOSTILE_TAG`, if set, is added to every check's name (the shape under test).
 
@@ -1869,12 +1873,177 @@ fn fill(path: &str, id: u64, r: &mut Report) {
 
 // ---------------------------------------------------------------------------------------
 
+/// Write faults on a one-page private mapping race truncating opens, for `secs` seconds. After
+/// each round, with nothing running, a file of 0 bytes must have no page resident in the
+/// mapping: a private copy made from the old page would outlive the truncation (tmpfs never
+/// keeps one). The write fault comes from a read of /dev/zero into the mapping: in the kernel,
+/// a fault past the end is EFAULT, not SIGBUS.
+fn cow_trunc(path: &str, secs: u64, r: &mut Report) {
+    let fill = || {
+        let fd = open_fd(path, libc::O_WRONLY | libc::O_TRUNC);
+        let page = [b'x'; PAGE];
+        // SAFETY: Writes one page from a local buffer to the descriptor opened above.
+        let ok = fd >= 0 && unsafe { libc::write(fd, page.as_ptr().cast(), PAGE) } == PAGE as isize;
+        close_fd(fd);
+        ok
+    };
+    if !fill() {
+        r.check("cow-trunc: set-up", false, errno_name(errno()));
+        return;
+    }
+    let fd = open_fd(path, libc::O_RDWR);
+    let zero = open_fd("/dev/zero", libc::O_RDONLY);
+    // SAFETY: A new private mapping of the file's first page.
+    let map = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            PAGE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE,
+            fd,
+            0,
+        )
+    };
+    if fd < 0 || zero < 0 || map == libc::MAP_FAILED {
+        r.check("cow-trunc: set-up", false, errno_name(errno()));
+        return;
+    }
+    let addr = map as usize;
+    let go = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicU64::new(0));
+    let (g, d) = (go.clone(), done.clone());
+    let faulter = std::thread::spawn(move || loop {
+        let round = g.load(SeqCst);
+        if round == u64::MAX {
+            return;
+        }
+        if round == d.load(SeqCst) {
+            std::hint::spin_loop();
+            continue;
+        }
+        // SAFETY: One byte of /dev/zero into the mapping, which stays mapped until the end.
+        unsafe { libc::read(zero, addr as *mut libc::c_void, 1) };
+        d.store(round, SeqCst);
+    });
+    let start = Instant::now();
+    let (mut rounds, mut survivors) = (0u64, 0u64);
+    while start.elapsed() < Duration::from_secs(secs) && fill() {
+        // SAFETY: Drops the private page and the mapping's entry: the next write faults.
+        unsafe { libc::madvise(map, PAGE, libc::MADV_DONTNEED) };
+        rounds += 1;
+        go.store(rounds, SeqCst);
+        for _ in 0..rounds % 64 {
+            std::hint::spin_loop();
+        }
+        close_fd(open_fd(path, libc::O_WRONLY | libc::O_TRUNC));
+        while done.load(SeqCst) != rounds {
+            std::hint::spin_loop();
+        }
+        let mut resident = 0u8;
+        // SAFETY: Asks which pages of the mapping are resident; one byte of answer.
+        let empty = unsafe { libc::lseek(fd, 0, libc::SEEK_END) } == 0;
+        if empty && unsafe { libc::mincore(map, PAGE, &mut resident) } == 0 && resident & 1 != 0 {
+            survivors += 1;
+        }
+    }
+    go.store(u64::MAX, SeqCst);
+    let _ = faulter.join();
+    println!("hostile cow-trunc {path}: {rounds} rounds, {survivors} private pages outlived a truncation");
+    r.check(
+        "cow-trunc: no private copy outlives the truncation it raced",
+        rounds > 0 && survivors == 0,
+        (rounds, survivors),
+    );
+    // SAFETY: Unmaps the mapping made above; the faulting thread has ended.
+    unsafe { libc::munmap(map, PAGE) };
+    close_fd(zero);
+    close_fd(fd);
+}
+
+/// Two processes write `records` 64-byte records each through one open file (one position,
+/// as `{ a & b; } > dev` does): every record lands once, none overwrites another.
+fn shared_fd(path: &str, records: u32, r: &mut Report) {
+    const REC: usize = 64;
+    let fd = open_fd(path, libc::O_WRONLY | libc::O_TRUNC);
+    if fd < 0 {
+        r.check("shared-fd: open", false, errno_name(errno()));
+        return;
+    }
+    let mut children = Vec::new();
+    for writer in 0..2u8 {
+        children.push(in_child_async(|| {
+            for i in 0..records {
+                let mut rec = [b'a' + writer; REC];
+                rec[..4].copy_from_slice(&i.to_le_bytes());
+                // SAFETY: Writes one record from a local buffer to the shared descriptor.
+                if unsafe { libc::write(fd, rec.as_ptr().cast(), REC) } != REC as isize {
+                    return 1;
+                }
+            }
+            0
+        }));
+    }
+    let ok = children.into_iter().all(|pid| {
+        let mut status = 0;
+        // SAFETY: Waits for a child forked above.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+    });
+    close_fd(fd);
+    r.check("shared-fd: every write was whole", ok, ());
+    let data = std::fs::read(path).unwrap_or_default();
+    let mut seen = [vec![false; records as usize], vec![false; records as usize]];
+    let mut bad = 0;
+    for rec in data.chunks(REC) {
+        let writer = rec[REC - 1].wrapping_sub(b'a') as usize;
+        let i = u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]) as usize;
+        let whole = rec.len() == REC && rec[4..].iter().all(|&b| b == rec[REC - 1]);
+        match seen.get_mut(writer).and_then(|s| s.get_mut(i)) {
+            Some(s) if whole && !*s => *s = true,
+            _ => bad += 1,
+        }
+    }
+    let lost = seen.iter().flatten().filter(|&&s| !s).count();
+    r.check(
+        "shared-fd: both writers' records all there, whole, none overwritten",
+        data.len() == 2 * records as usize * REC && lost == 0 && bad == 0,
+        (data.len(), lost, bad),
+    );
+}
+
+fn open_fd(path: &str, flags: i32) -> i32 {
+    let Ok(c) = CString::new(path) else {
+        return -1;
+    };
+    // SAFETY: Opens a NUL-terminated path.
+    unsafe { libc::open(c.as_ptr(), flags) }
+}
+
+fn close_fd(fd: i32) {
+    if fd >= 0 {
+        // SAFETY: Closes a descriptor this program opened.
+        unsafe { libc::close(fd) };
+    }
+}
+
+/// Forks a child that runs `child` and exits with its value; returns the child's pid.
+fn in_child_async(child: impl FnOnce() -> i32) -> libc::pid_t {
+    // SAFETY: The child runs `child` (syscalls on its own buffers) and leaves by `_exit`.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let code = child();
+        // SAFETY: Ends the child without running the parent's destructors.
+        unsafe { libc::_exit(code) };
+    }
+    pid
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let arg = |i: usize| args.get(i).map(String::as_str);
     let num = |i: usize| arg(i).and_then(|a| a.parse::<u64>().ok());
     let (Some(cmd), Some(path)) = (arg(1), arg(2)) else {
-        eprintln!("usage: scull-hostile far|random|odirect|opens|rss|mmap-trunc|append|append-trunc|fill PATH ...");
+        eprintln!("usage: scull-hostile far|random|odirect|opens|rss|mmap-trunc|append|append-trunc|fill|cow-trunc|shared-fd PATH ...");
         return ExitCode::from(2);
     };
     let tag = std::env::var("HOSTILE_TAG")
@@ -1895,6 +2064,8 @@ fn main() -> ExitCode {
         }
         ("append-trunc", Some(w), Some(secs), _, _) => append_trunc(path, w as u32, secs, &mut r),
         ("fill", Some(id), ..) => fill(path, id, &mut r),
+        ("cow-trunc", Some(secs), ..) => cow_trunc(path, secs, &mut r),
+        ("shared-fd", Some(n), ..) => shared_fd(path, n as u32, &mut r),
         _ => {
             eprintln!("scull-hostile: bad arguments (see the comment at the top of the source)");
             return ExitCode::from(2);
