@@ -8,7 +8,7 @@
 //! both, so this file talks to the C interface directly. Unsafe code lives here, in
 //! `quantum.rs` and `rwsem.rs`, in the quantum allocators and in `helpers.rs`.
 
-use crate::helpers::{file_open, kiocb_append, vmf_map_page, vmf_pgoff_and_vma};
+use crate::helpers::{file_open, kiocb_append, vmf_map_after, vmf_map_page, vmf_pgoff_and_vma};
 use crate::mapping::SharedMapping;
 use core::ffi::c_void;
 use core::ptr::{self, NonNull};
@@ -49,7 +49,8 @@ pub(crate) trait FileOps: Send + Sync + Sized + 'static {
         Err(ENOTTY)
     }
 
-    /// A new mapping of the file from page `pgoff`. Its pages come in through `fault`.
+    /// A new mapping of the file from page `pgoff`. Its pages come in through `fault`; a device
+    /// whose faults map pages around their own ([`Fault::map_after`]) makes it `VM_MIXEDMAP`.
     fn mmap(&self, _vma: &VmaNew, _pgoff: usize) -> Result {
         Err(ENODEV)
     }
@@ -98,6 +99,19 @@ impl Fault {
     pub(crate) unsafe fn map(&self, page: NonNull<bindings::page>) -> Mapped {
         // SAFETY: `vmf` is live (type invariant); the caller passes a valid page.
         Mapped(unsafe { vmf_map_page(self.vmf, page.as_ptr()) })
+    }
+
+    /// Maps `pages` at the pages after the fault's (fault-around), as far as the mapping goes
+    /// and until one is already mapped; under the same lock as [`Fault::map`].
+    ///
+    /// # Safety
+    ///
+    /// Each page must be a valid, refcounted order-0 page, not anonymous; the mapping must be
+    /// `VM_MIXEDMAP` (see [`FileOps::mmap`]).
+    pub(crate) unsafe fn map_after(&self, pages: &[NonNull<bindings::page>]) {
+        // SAFETY: `vmf` is live (type invariant); `NonNull<page>` has the layout of a page
+        // pointer, and the caller passes valid pages of a `VM_MIXEDMAP` vma.
+        unsafe { vmf_map_after(self.vmf, pages.as_ptr().cast(), pages.len()) };
     }
 }
 

@@ -27,6 +27,7 @@ size_t scull_iov_iter_zero_nofault(size_t bytes, struct iov_iter *i);
 unsigned long scull_vmf_pgoff(struct vm_fault *vmf);
 struct vm_area_struct *scull_vmf_vma(struct vm_fault *vmf);
 vm_fault_t scull_vmf_map_page(struct vm_fault *vmf, struct page *page);
+void scull_vmf_map_after(struct vm_fault *vmf, struct page **pages, unsigned long n);
 bool scull_kiocb_append(struct kiocb *iocb);
 void scull_file_open(struct file *file, struct inode *shared);
 struct inode *scull_inode_new(void);
@@ -135,6 +136,25 @@ vm_fault_t scull_vmf_map_page(struct vm_fault *vmf, struct page *page)
 	if (ret & VM_FAULT_OOM)
 		return VM_FAULT_SIGBUS;
 	return ret;
+}
+
+/*
+ * Fault-around, as filemap does for files: maps `n` more pages of the device at the pages after
+ * the fault's, as far as the vma goes (writable as the vma's protection says: read-only in a
+ * private mapping). The batch stops at a page already mapped, which stays as it is; a failure
+ * is no error, the page faults on its own later. The vma is VM_MIXEDMAP from mmap on.
+ */
+void scull_vmf_map_after(struct vm_fault *vmf, struct page **pages, unsigned long n)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long addr = vmf->address + PAGE_SIZE;
+	unsigned long num;
+
+	if (addr >= vma->vm_end || addr < vmf->address)
+		return;
+	num = min(n, (vma->vm_end - addr) >> PAGE_SHIFT);
+	if (num)
+		vm_insert_pages(vma, addr, pages, &num);
 }
 
 /* O_APPEND or RWF_APPEND: the write goes to the end. */

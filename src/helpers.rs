@@ -31,6 +31,7 @@ extern "C" {
     fn scull_vmf_pgoff(vmf: *mut c_void) -> usize;
     fn scull_vmf_vma(vmf: *mut c_void) -> *mut c_void;
     fn scull_vmf_map_page(vmf: *mut c_void, page: *mut c_void) -> bindings::vm_fault_t;
+    fn scull_vmf_map_after(vmf: *mut c_void, pages: *mut *mut c_void, n: usize);
     fn scull_kiocb_append(iocb: *mut c_void) -> bool;
     fn scull_file_open(file: *mut c_void, shared: *mut c_void);
     fn scull_inode_new() -> *mut c_void;
@@ -203,6 +204,22 @@ pub(crate) unsafe fn vmf_map_page(
 ) -> bindings::vm_fault_t {
     // SAFETY: The caller passes a live fault and a refcounted page.
     unsafe { scull_vmf_map_page(vmf.cast(), page.cast()) }
+}
+
+/// Maps `n` pages from `pages` at the pages after the fault's, as far as its vma goes and
+/// until one is already mapped (fault-around); each mapping takes its own reference.
+///
+/// # Safety
+///
+/// `vmf` must be the live `vm_fault` of a fault being handled on a `VM_MIXEDMAP` vma, and
+/// `pages` must point to `n` valid, refcounted order-0 pages that are not anonymous.
+pub(crate) unsafe fn vmf_map_after(
+    vmf: *mut bindings::vm_fault,
+    pages: *const *mut bindings::page,
+    n: usize,
+) {
+    // SAFETY: The caller passes a live fault and `n` valid pages; the array is only read.
+    unsafe { scull_vmf_map_after(vmf.cast(), pages.cast_mut().cast(), n) }
 }
 
 /// Whether a write is an append (`IOCB_APPEND`: `O_APPEND` or `RWF_APPEND`).

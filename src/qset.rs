@@ -17,7 +17,7 @@
 
 use crate::chrdev::{Fault, Mapped};
 use crate::helpers::{available_bytes, fatal_signal_pending, total_ram_bytes};
-use crate::quantum::{map_page, Bytes, BytesMut, DataAlloc, Quantum, Sink, Source};
+use crate::quantum::{map_after, map_page, Bytes, BytesMut, DataAlloc, Quantum, Sink, Source};
 use crate::sparse::{self, SparseArray};
 use kernel::alloc::{flags::GFP_KERNEL_ACCOUNT, Vec};
 use kernel::page::PAGE_SIZE;
@@ -330,6 +330,20 @@ impl<Q: Quantum> QsetList<Q> {
         let (set, slot, offset) = self.geometry.locate(pos);
         let q = self.quantum(set, slot)?;
         Some(map_page(fault, q, offset / PAGE_SIZE))
+    }
+
+    /// Maps the pages after byte `pos`'s for `fault` (fault-around), as long as they are in
+    /// quanta and before the last page of the data (which `zero_past_end` must clear first).
+    pub(crate) fn map_around(&self, pos: u64, fault: &Fault) {
+        let Some(last) = self.size.checked_sub(1).map(|end| end / PAGE_SIZE as u64) else {
+            return;
+        };
+        let first = pos / PAGE_SIZE as u64;
+        let pages = (first + 1..last).map_while(|page| {
+            let (set, slot, offset) = self.geometry.locate(page * PAGE_SIZE as u64);
+            Some((self.quantum(set, slot)?, offset / PAGE_SIZE))
+        });
+        map_after(fault, pages);
     }
 
     /// Maps the page holding byte `pos` for `fault`. A hole gets its quantum, zeroed, so that

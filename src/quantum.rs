@@ -294,6 +294,30 @@ impl Source for IovIterSource<'_> {
     }
 }
 
+/// Pages a fault maps with its own, as filemap's fault-around does: a 64 KiB window.
+pub(crate) const FAULT_AROUND: usize = 16;
+
+/// Maps the pages that `pages` gives (page `index` of quantum `q`), up to `FAULT_AROUND - 1`
+/// of them, after the fault's own page. Call it under the device's data lock, as `map_page`.
+pub(crate) fn map_after<'a, Q: Quantum + 'a>(
+    fault: &Fault,
+    pages: impl Iterator<Item = (&'a Q, usize)>,
+) {
+    let mut found = [NonNull::dangling(); FAULT_AROUND - 1];
+    let mut n = 0;
+    for (q, index) in pages.take(FAULT_AROUND - 1) {
+        let Some(page) = q.page(index) else {
+            break;
+        };
+        found[n] = page;
+        n += 1;
+    }
+    // SAFETY: Each page comes from `Quantum::page` of a quantum borrowed across this call: a
+    // valid, refcounted order-0 page that is not anonymous. The device's mmap makes its
+    // mappings `VM_MIXEDMAP`.
+    unsafe { fault.map_after(&found[..n]) };
+}
+
 /// Maps page `index` of `q` for `fault`; SIGBUS past the quantum's last page. Call it under
 /// the device's data lock, which truncation holds while it unmaps and frees.
 pub(crate) fn map_page<Q: Quantum>(fault: &Fault, q: &Q, index: usize) -> Result<Mapped> {

@@ -20,4 +20,14 @@ for m in scullp scullv; do
 done
 scull-bench readers tmpfs /tmp/bench
 rm -f /tmp/bench
+# Through mappings: every configuration, and tmpfs, in the same boot.
+for spec in scullp:0 scullp:2 scullp:4 scullv:4; do
+	m=${spec%:*}
+	order=${spec#*:}
+	insmod /lib/modules/$m.ko ${m}_order=$order ${m}_limit_mib=0 ${m}_devs=1
+	scull-bench mmap "$m-order$order" /dev/${m}0
+	rmmod $m
+done
+scull-bench mmap tmpfs /tmp/bench
+rm -f /tmp/bench
 scull-bench zero

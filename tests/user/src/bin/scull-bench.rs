@@ -10,6 +10,10 @@
 //!   scull-bench readers LABEL PATH     one reader of 256 MiB against two processes
 //!                                      reading it at once (ops "read1", "read2": MiB/s
 //!                                      moved in all)
+//!   scull-bench mmap LABEL PATH        256 MiB through `MAP_SHARED` mappings: read whole by
+//!                                      one process (op "mmap_read1"), by two each with its
+//!                                      own mapping (op "mmap_read2", MiB/s moved in all),
+//!                                      and overwritten by one (op "mmap_write")
 //!   scull-bench zero                   /dev/zero -> /dev/null, no copy
 
 use std::fs::OpenOptions;
@@ -137,6 +141,90 @@ fn readers(label: &str, path: &str) {
     }
 }
 
+/// Maps `mib` MiB of `path` shared and reads every byte (`write`: overwrites every byte); for
+/// a benchmark, the mapping, every page's fault and the unmapping are timed together.
+fn through_mapping(path: &str, mib: usize, write: bool) {
+    let f = OpenOptions::new()
+        .read(true)
+        .write(write)
+        .open(path)
+        .unwrap();
+    let len = mib << 20;
+    let prot = libc::PROT_READ | if write { libc::PROT_WRITE } else { 0 };
+    // SAFETY: A new shared mapping of the first `len` bytes of the file, which holds them.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            prot,
+            libc::MAP_SHARED,
+            std::os::fd::AsRawFd::as_raw_fd(&f),
+            0,
+        )
+    };
+    assert!(p != libc::MAP_FAILED, "mmap of {path} failed");
+    if write {
+        // SAFETY: The mapping is `len` bytes, writable, and nothing else in this process uses it.
+        unsafe { std::ptr::write_bytes(p.cast::<u8>(), 0x6b, len) };
+    } else {
+        // SAFETY: The mapping is `len` readable bytes, page aligned.
+        let words = unsafe { std::slice::from_raw_parts(p.cast::<u64>(), len / 8) };
+        let sum = words.iter().fold(0u64, |a, &w| a.wrapping_add(w));
+        std::hint::black_box(sum);
+    }
+    // SAFETY: Unmaps the mapping made above.
+    unsafe { libc::munmap(p, len) };
+}
+
+/// MiB/s moved in all by `procs` processes, each through its own mapping of `path`.
+fn parallel_mapped(path: &str, procs: usize, mib: usize, write: bool) -> f64 {
+    let t = Instant::now();
+    let pids: Vec<i32> = (0..procs)
+        .map(|_| {
+            // SAFETY: The child maps and reads the file, and leaves by `_exit`.
+            let pid = unsafe { libc::fork() };
+            if pid == 0 {
+                through_mapping(path, mib, write);
+                // SAFETY: Ends the child.
+                unsafe { libc::_exit(0) };
+            }
+            pid
+        })
+        .collect();
+    for pid in pids {
+        let mut status = 0;
+        // SAFETY: Waits for a child forked above.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    }
+    (procs * mib) as f64 / t.elapsed().as_secs_f64()
+}
+
+/// The mapping rows, on a file or device of 256 MiB that this fills first. Between rounds the
+/// mappings are gone, so every round faults every page again.
+fn mapped(label: &str, path: &str) {
+    let mib = 256;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .unwrap();
+    timed(mib, 1 << 20, |b| f.write(b).unwrap());
+    drop(f);
+    const ROUNDS: usize = 3;
+    for (op, procs, write) in [
+        ("mmap_read1", 1, false),
+        ("mmap_read2", 2, false),
+        ("mmap_write", 1, true),
+    ] {
+        let v = (0..ROUNDS)
+            .map(|_| parallel_mapped(path, procs, mib, write))
+            .collect();
+        report(label, op, 0, mib, v);
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match (args.get(1).map(String::as_str), args.get(2), args.get(3)) {
@@ -165,6 +253,7 @@ fn main() {
             t.elapsed().as_secs_f64() * 1e3
         }),
         (Some("readers"), Some(label), Some(path)) => readers(label, path),
+        (Some("mmap"), Some(label), Some(path)) => mapped(label, path),
         (Some("zero"), _, _) => {
             for &block in &BLOCKS {
                 let mut zero = std::fs::File::open("/dev/zero").unwrap();
@@ -183,7 +272,7 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: scull-bench device LABEL DEVICE | file LABEL PATH \
-                 | readers LABEL PATH | zero"
+                 | readers LABEL PATH | mmap LABEL PATH | zero"
             );
             std::process::exit(2);
         }
