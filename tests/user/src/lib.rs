@@ -143,3 +143,25 @@ pub fn vm_rss_kib() -> std::io::Result<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .ok_or_else(|| std::io::Error::other("no VmRSS in /proc/self/status"))
 }
+
+/// The first `len` bytes of this process's memory at `p` (a mapping, typically), read by the
+/// kernel rather than by a load: copied into a memfd with `pwrite`, so a page that cannot be
+/// mapped (past the end of a file) ends the copy short, or is EFAULT, instead of raising
+/// SIGBUS. Gives the count or the errno, and the bytes copied.
+pub fn read_by_kernel(p: *const libc::c_void, len: usize) -> (Result<usize, i32>, Vec<u8>) {
+    let errno = || std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    // SAFETY: A new memfd, closed below.
+    let fd = unsafe { libc::memfd_create(c"scull-read".as_ptr(), 0) };
+    if fd < 0 {
+        return (Err(errno()), Vec::new());
+    }
+    // SAFETY: The kernel reads `len` bytes at `p`, faulting as a syscall does.
+    let n = unsafe { libc::pwrite(fd, p, len, 0) };
+    let got = if n < 0 { Err(errno()) } else { Ok(n as usize) };
+    let mut buf = vec![0u8; *got.as_ref().unwrap_or(&0)];
+    // SAFETY: Reads back what was written into a buffer of that size.
+    unsafe { libc::pread(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+    // SAFETY: Closes the memfd made above.
+    unsafe { libc::close(fd) };
+    (got, buf)
+}

@@ -10,6 +10,7 @@
 //! model of the touched pages for both.
 //! Usage: scull-fsx DEVICE FILE SEED OPS QUANTUM MAXLEN
 
+use scull_user::read_by_kernel;
 use std::collections::{BTreeSet, VecDeque};
 use std::ffi::CString;
 use std::process::ExitCode;
@@ -103,6 +104,13 @@ impl Side {
         }
         v
     }
+}
+
+/// The first `len` bytes of this process's mapping at `p`, read by the kernel: the count read
+/// (short, or EFAULT, at a page past the end) and the bytes.
+fn read_mapping(p: *mut libc::c_void, len: usize) -> (Res, Vec<u8>) {
+    let (n, bytes) = read_by_kernel(p, len);
+    (n.map(|n| n as i64), bytes)
 }
 
 struct Fsx {
@@ -473,6 +481,76 @@ impl Fsx {
         self.touch(off, len);
     }
 
+    /// A mapping of each that outlives a truncation and a new write: read through afterwards
+    /// by the kernel (process_vm_readv), so that a page past the end is EFAULT, not SIGBUS,
+    /// it shows the same on both: the new data, and nothing past the new end.
+    fn op_map_truncate(&mut self) {
+        let size = self.file.size() as u64;
+        if size == 0 {
+            return;
+        }
+        let map_len = (size.div_ceil(PAGE) * PAGE) as usize;
+        let (off, len) = (self.offset(), self.len());
+        self.note(format!(
+            "mmap {map_len:#x}, O_TRUNC, pwrite {off:#x} {len:#x}, read the old mapping"
+        ));
+        let mut maps = Vec::new();
+        for fd in [self.dev.fd, self.file.fd] {
+            // SAFETY: A new shared read-only mapping of the open side, unmapped below.
+            let p = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    map_len,
+                    libc::PROT_READ,
+                    libc::MAP_SHARED,
+                    fd,
+                    0,
+                )
+            };
+            if p == libc::MAP_FAILED {
+                self.fail(&format!("mmap: {}", std::io::Error::last_os_error()));
+            }
+            maps.push(p);
+        }
+        // Faulted in before the truncation, so that it has pages to take back.
+        let before: Vec<_> = maps.iter().map(|&p| read_mapping(p, map_len)).collect();
+        self.same("reading a mapping", before[0].0, before[1].0);
+        if before[0].0 != Ok(map_len as i64) {
+            self.fail(&format!("reading a whole mapping: {:?}", before[0].0));
+        }
+        let (d, f) = (
+            self.dev.reopen(libc::O_RDWR | libc::O_TRUNC),
+            self.file.reopen(libc::O_RDWR | libc::O_TRUNC),
+        );
+        self.same("open O_TRUNC under a mapping", d.map(|_| 0), f.map(|_| 0));
+        self.touched.clear();
+        let buf = self.data(len as usize);
+        // SAFETY: Writes from a live buffer of `len` bytes.
+        let (d, f) = unsafe {
+            (
+                res(libc::pwrite(self.dev.fd, buf.as_ptr().cast(), buf.len(), off as i64) as i64),
+                res(libc::pwrite(self.file.fd, buf.as_ptr().cast(), buf.len(), off as i64) as i64),
+            )
+        };
+        self.same("pwrite", d, f);
+        if let Ok(n) = d {
+            self.touch(off, n as u64);
+        }
+        let after: Vec<_> = maps.iter().map(|&p| read_mapping(p, map_len)).collect();
+        self.same("reading the old mapping after truncation", after[0].0, after[1].0);
+        if after[0].1 != after[1].1 {
+            self.fail("the old mappings show different bytes after truncation");
+        }
+        // The pages read through the mapping are data now, on both.
+        if let Ok(n) = after[0].0 {
+            self.touch(0, n as u64);
+        }
+        for p in maps {
+            // SAFETY: Unmaps a mapping made above.
+            unsafe { libc::munmap(p, map_len) };
+        }
+    }
+
     fn op_fsync(&mut self) {
         self.note("fsync, fdatasync".into());
         // SAFETY: Syncs of open descriptors.
@@ -512,7 +590,8 @@ impl Fsx {
                 77..=80 => self.op_reopen(),
                 81..=85 => self.op_append(),
                 86..=91 => self.op_sendfile(),
-                92..=97 => self.op_mmap(),
+                92..=95 => self.op_mmap(),
+                96..=97 => self.op_map_truncate(),
                 _ => self.op_fsync(),
             }
             if step % 100 == 99 {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Load and fault tests of the scull devices.
-//!   scull-stress mix SECONDS DEVICE...   writers, readers, seekers, truncating opens and
-//!                                        ioctls on every device at once; each record a
-//!                                        reader or the final check sees is whole or absent
+//!   scull-stress mix SECONDS DEVICE...   writers, readers, seekers, truncating opens,
+//!                                        ioctls and page faults on a mapping on every
+//!                                        device at once; each record a reader or the final
+//!                                        check sees is whole or absent
 //!   scull-stress fill DEVICE             writes until an error and exits with its errno,
 //!                                        printing nothing (in a full memory cgroup, even
 //!                                        a message would need memory)
@@ -16,7 +17,7 @@
 //!                                        having written part of it
 
 use scull_user::ioctl;
-use scull_user::Report;
+use scull_user::{read_by_kernel, Report};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
 use std::os::fd::AsRawFd;
@@ -79,6 +80,7 @@ struct Counts {
     seeks: AtomicU64,
     truncations: AtomicU64,
     ioctls: AtomicU64,
+    faults: AtomicU64,
     torn: AtomicU64,
     errors: AtomicU64,
 }
@@ -99,6 +101,7 @@ fn mix(seconds: u64, devices: &[String], r: &mut Report) {
         seeks: AtomicU64::new(0),
         truncations: AtomicU64::new(0),
         ioctls: AtomicU64::new(0),
+        faults: AtomicU64::new(0),
         torn: AtomicU64::new(0),
         errors: AtomicU64::new(0),
     };
@@ -194,6 +197,40 @@ fn mix(seconds: u64, devices: &[String], r: &mut Report) {
                     std::thread::sleep(Duration::from_millis(1));
                 }
             });
+            s.spawn(move || {
+                // Faults on a shared mapping of the records, racing all of the above: the
+                // kernel reads the mapping, so a page past the end after a truncation is
+                // EFAULT (or a short count) rather than SIGBUS; the pages are dropped after
+                // each pass, so each pass faults them all again.
+                let f = open_rw(dev).unwrap();
+                let len = SLOTS as usize * RECORD;
+                // SAFETY: A new shared read-only mapping of the device, unmapped below.
+                let p = unsafe {
+                    libc::mmap(
+                        std::ptr::null_mut(),
+                        len,
+                        libc::PROT_READ,
+                        libc::MAP_SHARED,
+                        f.as_raw_fd(),
+                        0,
+                    )
+                };
+                if p == libc::MAP_FAILED {
+                    err(c, "mmap", &std::io::Error::last_os_error());
+                    return;
+                }
+                while !stop.load(Ordering::Relaxed) {
+                    let (res, _) = read_by_kernel(p, len);
+                    if matches!(res, Err(e) if e != libc::EFAULT) {
+                        err(c, "reading a mapping", &res);
+                    }
+                    // SAFETY: Drops the mapping's pages: the next pass faults them again.
+                    unsafe { libc::madvise(p, len, libc::MADV_DONTNEED) };
+                    c.faults.fetch_add(1, Ordering::Relaxed);
+                }
+                // SAFETY: Unmaps the mapping made above.
+                unsafe { libc::munmap(p, len) };
+            });
         }
         std::thread::sleep(Duration::from_secs(seconds));
         stop.store(true, Ordering::Relaxed);
@@ -215,13 +252,14 @@ fn mix(seconds: u64, devices: &[String], r: &mut Report) {
     }
     let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
     println!(
-        "stress: {seconds} s on {} devices: {} writes, {} reads, {} seeks, {} truncations, {} ioctls",
+        "stress: {seconds} s on {} devices: {} writes, {} reads, {} seeks, {} truncations, {} ioctls, {} passes over a mapping",
         devices.len(),
         get(&c.writes),
         get(&c.reads),
         get(&c.seeks),
         get(&c.truncations),
-        get(&c.ioctls)
+        get(&c.ioctls),
+        get(&c.faults)
     );
     r.check(
         "every call succeeded (or EINVAL for negative seeks)",
@@ -234,6 +272,7 @@ fn mix(seconds: u64, devices: &[String], r: &mut Report) {
             && get(&c.reads) > 0
             && get(&c.truncations) > 0
             && get(&c.ioctls) > 0
+            && get(&c.faults) > 0
             && get(&c.seeks) > 0,
         (),
     );
