@@ -148,6 +148,10 @@ pub fn vm_rss_kib() -> std::io::Result<u64> {
 /// kernel rather than by a load: copied into a memfd with `pwrite`, so a page that cannot be
 /// mapped (past the end of a file) ends the copy short, or is EFAULT, instead of raising
 /// SIGBUS. Gives the count or the errno, and the bytes copied.
+#[allow(
+    clippy::not_unsafe_ptr_arg_deref,
+    reason = "only the kernel reads through `p`, and a bad pointer is EFAULT there"
+)]
 pub fn read_by_kernel(p: *const libc::c_void, len: usize) -> (Result<usize, i32>, Vec<u8>) {
     let errno = || std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
     // SAFETY: A new memfd, closed below.

@@ -100,15 +100,16 @@ fn read_through(path: &str) -> usize {
     }
 }
 
-/// MiB/s moved in all by `readers` processes reading all of `path` at once.
-fn parallel_read(path: &str, readers: usize, mib: usize) -> f64 {
+/// MiB/s moved in all by `procs` processes each moving `mib` MiB with `work` at once (which
+/// says whether it moved them all).
+fn in_parallel(procs: usize, mib: usize, work: impl Fn() -> bool) -> f64 {
     let t = Instant::now();
-    let pids: Vec<i32> = (0..readers)
+    let pids: Vec<i32> = (0..procs)
         .map(|_| {
-            // SAFETY: The child reads the file and leaves by `_exit`.
+            // SAFETY: The child does its work and leaves by `_exit`.
             let pid = unsafe { libc::fork() };
             if pid == 0 {
-                let ok = read_through(path) == mib << 20;
+                let ok = work();
                 // SAFETY: Ends the child.
                 unsafe { libc::_exit(if ok { 0 } else { 1 }) };
             }
@@ -121,7 +122,7 @@ fn parallel_read(path: &str, readers: usize, mib: usize) -> f64 {
         unsafe { libc::waitpid(pid, &mut status, 0) };
         assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
     }
-    (readers * mib) as f64 / t.elapsed().as_secs_f64()
+    (procs * mib) as f64 / t.elapsed().as_secs_f64()
 }
 
 /// One reader against two at once, on a file or device of 256 MiB that this fills.
@@ -136,7 +137,9 @@ fn readers(label: &str, path: &str) {
     timed(mib, 1 << 20, |b| f.write(b).unwrap());
     drop(f);
     for n in [1, 2] {
-        let v = (0..REPS).map(|_| parallel_read(path, n, mib)).collect();
+        let v = (0..REPS)
+            .map(|_| in_parallel(n, mib, || read_through(path) == mib << 20))
+            .collect();
         report(label, &format!("read{n}"), 1 << 20, mib, v);
     }
 }
@@ -176,30 +179,6 @@ fn through_mapping(path: &str, mib: usize, write: bool) {
     unsafe { libc::munmap(p, len) };
 }
 
-/// MiB/s moved in all by `procs` processes, each through its own mapping of `path`.
-fn parallel_mapped(path: &str, procs: usize, mib: usize, write: bool) -> f64 {
-    let t = Instant::now();
-    let pids: Vec<i32> = (0..procs)
-        .map(|_| {
-            // SAFETY: The child maps and reads the file, and leaves by `_exit`.
-            let pid = unsafe { libc::fork() };
-            if pid == 0 {
-                through_mapping(path, mib, write);
-                // SAFETY: Ends the child.
-                unsafe { libc::_exit(0) };
-            }
-            pid
-        })
-        .collect();
-    for pid in pids {
-        let mut status = 0;
-        // SAFETY: Waits for a child forked above.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
-        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
-    }
-    (procs * mib) as f64 / t.elapsed().as_secs_f64()
-}
-
 /// The mapping rows, on a file or device of 256 MiB that this fills first. Between rounds the
 /// mappings are gone, so every round faults every page again.
 fn mapped(label: &str, path: &str) {
@@ -219,7 +198,12 @@ fn mapped(label: &str, path: &str) {
         ("mmap_write", 1, true),
     ] {
         let v = (0..ROUNDS)
-            .map(|_| parallel_mapped(path, procs, mib, write))
+            .map(|_| {
+                in_parallel(procs, mib, || {
+                    through_mapping(path, mib, write);
+                    true
+                })
+            })
             .collect();
         report(label, op, 0, mib, v);
     }

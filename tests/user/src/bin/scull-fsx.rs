@@ -189,9 +189,8 @@ impl Fsx {
         }
     }
 
-    fn op_pwrite(&mut self) {
-        let (off, len) = (self.offset(), self.len());
-        self.note(format!("pwrite {off:#x} {len:#x}"));
+    /// `len` bytes of new data at `off` of each, compared.
+    fn pwrite_both(&mut self, off: u64, len: u64) {
         let buf = self.data(len as usize);
         // SAFETY: Writes from a live buffer of `len` bytes.
         let (d, f) = unsafe {
@@ -204,6 +203,12 @@ impl Fsx {
         if let Ok(n) = d {
             self.touch(off, n as u64);
         }
+    }
+
+    fn op_pwrite(&mut self) {
+        let (off, len) = (self.offset(), self.len());
+        self.note(format!("pwrite {off:#x} {len:#x}"));
+        self.pwrite_both(off, len);
     }
 
     fn op_pread(&mut self) {
@@ -524,18 +529,7 @@ impl Fsx {
         );
         self.same("open O_TRUNC under a mapping", d.map(|_| 0), f.map(|_| 0));
         self.touched.clear();
-        let buf = self.data(len as usize);
-        // SAFETY: Writes from a live buffer of `len` bytes.
-        let (d, f) = unsafe {
-            (
-                res(libc::pwrite(self.dev.fd, buf.as_ptr().cast(), buf.len(), off as i64) as i64),
-                res(libc::pwrite(self.file.fd, buf.as_ptr().cast(), buf.len(), off as i64) as i64),
-            )
-        };
-        self.same("pwrite", d, f);
-        if let Ok(n) = d {
-            self.touch(off, n as u64);
-        }
+        self.pwrite_both(off, len);
         let after: Vec<_> = maps.iter().map(|&p| read_mapping(p, map_len)).collect();
         self.same("reading the old mapping after truncation", after[0].0, after[1].0);
         if after[0].1 != after[1].1 {
