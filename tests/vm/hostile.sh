@@ -14,6 +14,14 @@ parts=${HOSTILE_PARTS:-odirect rss mmap append fill random far}
 seed=${HOSTILE_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 random_shapes=${HOSTILE_RANDOM_SHAPES:-scullp:0:1 scullp:2:500 scullv:4:1 scullv:0:500}
 far_shapes=${HOSTILE_FAR_SHAPES:-scullp:0:1 scullp:0:500 scullp:4:1 scullv:0:1 scullv:4:500}
+# The debug kernel (KASAN, lockdep, kmemleak) runs several times slower: fewer rounds of the
+# long parts there, each kind of attack still once.
+append_rounds=4
+fill_hows="defaults limit_mib=0"
+if [ "$scullkind" = debug ]; then
+	append_rounds=1
+	fill_hows=limit_mib=0
+fi
 
 # step NAME SECONDS COMMAND...: COMMAND under a timeout; one that does not end fails NAME.
 step() {
@@ -104,7 +112,7 @@ part_mmap() {
 part_append() {
 	for t in /tmp/h-append /dev/scullp0 /dev/scullv0; do
 		case $t in /dev/*) m=${t#/dev/}; m=${m%0}; load $m ;; esac
-		step "$t: append" 120 scull-hostile append $t 3 200 4
+		step "$t: append" 240 scull-hostile append $t 3 200 $append_rounds
 		step "$t: append-trunc" 60 scull-hostile append-trunc $t 2 4
 		step "$t: shared-fd" 60 scull-hostile shared-fd $t 5000
 		case $t in /dev/*) unload $m ;; *) rm -f $t ;; esac
@@ -128,7 +136,7 @@ part_fill() {
 		done
 	) &
 	bystander=$!
-	for how in defaults limit_mib=0; do
+	for how in $fill_hows; do
 		for m in scullp scullv; do
 			if [ $how = defaults ]; then load $m; else load $m ${m}_$how; fi
 		done
