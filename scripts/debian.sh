@@ -175,7 +175,8 @@ if [ ! -f "$env_dir/.ready" ]; then
 	for s in "${suites[@]}"; do
 		mirrors+=("deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive $s main")
 	done
-	step "debian: an environment of ${suites[*]} with linux $version, rustc $rustc_version, $cc (about 2 GB)"
+	step "debian: an environment of ${suites[*]} with linux $version, rustc $rustc_version, $cc (about 2 GB; log: $env_dir/mmdebstrap.log)"
+	progress_start "$env_dir/mmdebstrap.log" "mmdebstrap"
 	packages=("linux-headers-$release=$version" "linux-source-$series=$version"
 		"rustc=$rustc_version" "rust-src=$rustc_version" "rust-clippy=$rustc_version"
 		bindgen libclang-dev make bc bison flex libelf-dev libssl-dev openssl xz-utils python3
@@ -185,10 +186,12 @@ if [ ! -f "$env_dir/.ready" ]; then
 			IFS=,
 			echo "${packages[*]}"
 		)" "${suites[0]}" "$root" "${mirrors[@]}" >"$env_dir/mmdebstrap.log" 2>&1; then
+		progress_stop
 		tail -30 "$env_dir/mmdebstrap.log"
 		echo "error: mmdebstrap failed (log: $env_dir/mmdebstrap.log)" >&2
 		exit 1
 	fi
+	progress_stop
 	mkdir -p "$root/scull"
 	done_step
 	got=$(in_env rustc --version)
@@ -199,6 +202,7 @@ if [ ! -f "$env_dir/.ready" ]; then
 	fi
 
 	step "debian: the Rust metadata: modules_prepare on linux-source-$series $version (log: $env_dir/prepare.log)"
+	progress_start "$env_dir/prepare.log" "modules_prepare"
 	if ! in_env bash -c '
 		set -euo pipefail
 		release=$1 series=$2 cc=$3
@@ -206,6 +210,7 @@ if [ ! -f "$env_dir/.ready" ]; then
 		make=(make CROSS_COMPILE="${cc%gcc*}" CC="$cc" -j"$(nproc)")
 		mkdir /usr/src/prepare
 		cd /usr/src/prepare
+		echo "unpacking linux-source-$series.tar.xz"
 		tar -xf "/usr/src/linux-source-$series.tar.xz" --strip-components=1
 		cp "$headers/.config" .config
 		"${make[@]}" olddefconfig
@@ -221,10 +226,12 @@ if [ ! -f "$env_dir/.ready" ]; then
 		cd /
 		rm -rf /usr/src/prepare "/usr/src/linux-source-$series.tar.xz"
 	' sh "$release" "$series" "$cc" >"$env_dir/prepare.log" 2>&1; then
+		progress_stop
 		tail -30 "$env_dir/prepare.log"
 		echo "error: modules_prepare failed (log: $env_dir/prepare.log)" >&2
 		exit 1
 	fi
+	progress_stop
 	done_step
 	touch "$env_dir/.ready"
 else

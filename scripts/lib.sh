@@ -63,10 +63,43 @@ private_apt_update() {
 }
 
 _step_start=0
+_progress_pid=""
 step() {
 	_step_start=$(date +%s)
 	echo ">>> $*"
 }
 done_step() {
 	echo "    done in $(($(date +%s) - _step_start)) s"
+}
+
+# While a long step writes LOG, a line every 30 s saying how far it is: the objects kbuild has
+# built so far and the last one, or else the log's last line. progress_stop ends it, and
+# so does the end of the script that started it.
+progress_start() {
+	local log=$1 what=$2 script=$$
+	(
+		# Its sleep must not outlive it: it holds the caller's descriptors (a $(...) pipe).
+		trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+		while :; do
+			sleep 30 &
+			sleeper=$!
+			wait "$sleeper"
+			kill -0 "$script" 2>/dev/null || exit 0
+			n=$(grep -cE '^  [A-Z]' "$log" 2>/dev/null) || true
+			if [ "${n:-0}" -gt 0 ]; then
+				now="${n} objects built, the last $(grep -E '^  [A-Z]' "$log" | tail -1 |
+					awk '{ print $NF }')"
+			else
+				now=$(tail -1 "$log" 2>/dev/null | cut -c1-100)
+			fi
+			echo "    ... $what, $(($(date +%s) - _step_start)) s: $now"
+		done
+	) &
+	_progress_pid=$!
+}
+progress_stop() {
+	[ -n "$_progress_pid" ] || return 0
+	kill "$_progress_pid" 2>/dev/null || true
+	wait "$_progress_pid" 2>/dev/null || true
+	_progress_pid=""
 }
