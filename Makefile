@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Out-of-tree build of the modules against a Rust-enabled kernel tree:
 #     make KDIR=/path/to/linux LLVM=1
-# With no kernel of your own, `make demo` and `make test` build one and run under QEMU.
+# With none, `make demo` and `make shell` boot Debian's own kernel image under QEMU (or the
+# project's own kernel, built once: KERNEL=own); `make test` runs every kernel.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 

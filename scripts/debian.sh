@@ -17,6 +17,8 @@
 #   --image   also fetch that kernel's image; its path is printed on stdout
 #   --clippy  build with CLIPPY=1 (Debian's rust-clippy of the kernel's rustc version)
 #   --log     the modules' build log (default: out/build-debian.log)
+# Exits 3 when the kernel's rustc (for --newest: every served kernel's) is no longer served,
+# 1 on any other failure.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_tree
@@ -100,7 +102,7 @@ if [ "$newest" = 1 ]; then
 	done
 	if [ -z "$release" ]; then
 		echo "error: no Debian amd64 kernel served at $archive has its rustc served too." >&2
-		exit 1
+		exit 3
 	fi
 fi
 release=${release:-$(uname -r)}
@@ -130,7 +132,7 @@ if [ -z "$rustc_version" ]; then
 	echo "error: $release was built with '$rustc_text'; the archive serves rustc" \
 		"$(versions rustc | cut -d' ' -f1 | xargs)" \
 		"and no longer that one, so its Rust metadata cannot be rebuilt." >&2
-	exit 1
+	exit 3
 fi
 cc=$(config_value CONFIG_CC_VERSION_TEXT | cut -d' ' -f1)
 echo "debian: $release (linux $version from $suite), $rustc_text, $cc"

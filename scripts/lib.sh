@@ -2,6 +2,8 @@
 # Shared settings for the scripts.
 
 # The kernel series to build and run: the one knob. `make demo KERNEL_SERIES=7.3`.
+# (Naming one asks `make demo` and `make shell` for the project's own kernel.)
+KERNEL_SERIES_NAMED=${KERNEL_SERIES:+1}
 KERNEL_SERIES=${KERNEL_SERIES:-7.2}
 # What `make test` runs: every layer on the first series, the test kernel's suite on the rest.
 TEST_SERIES=(7.2 7.3)
@@ -108,4 +110,61 @@ progress_stop() {
 	kill "$_progress_pid" 2>/dev/null || true
 	wait "$_progress_pid" 2>/dev/null || true
 	_progress_pid=""
+}
+
+# The kernel that `make demo` and `make shell` boot, made ready with the modules built for
+# it. Debian's newest kernel image whose rustc the archive serves (the one `make test` picks,
+# with scripts/debian.sh: no kernel build), else, or with KERNEL=own or a named
+# KERNEL_SERIES, the project's own test kernel (built once, then cached). Says which and why
+# in one line. Sets vm_kernel (for run-vm.sh) and vm_kind; talks on stderr.
+# Usage: prepare_vm_kernel WHO (demo, shell: the lines' prefix)
+prepare_vm_kernel() {
+	local who=$1 why="" rc=0 user_build
+	case ${KERNEL:-} in
+	own) why="KERNEL=own" ;;
+	debian) ;;
+	"")
+		if [ -n "$KERNEL_SERIES_NAMED" ]; then
+			why="KERNEL_SERIES=$KERNEL_SERIES names one of its kernels"
+		elif [ "$(id -u)" != 0 ]; then
+			why="Debian's image needs root here, for mmdebstrap and chroot"
+		fi
+		;;
+	*)
+		echo "error: KERNEL=$KERNEL: 'own' (the project's kernel) or 'debian' (Debian's image)" >&2
+		return 1
+		;;
+	esac
+	if [ -z "$why" ]; then
+		echo "$who: Debian's own kernel image, the newest whose rustc the archive serves, with" \
+			"the modules built for it: no kernel build (KERNEL=own: the project's kernel)" >&2
+		"$REPO/scripts/setup.sh" --debian >&2
+		# The user programs build meanwhile: debian.sh waits on the archive and on dpkg.
+		"$REPO/scripts/build-modules.sh" --user >"$REPO/out/build-user.log" 2>&1 &
+		user_build=$!
+		vm_kernel=$("$REPO/scripts/debian.sh" --newest --image --log "$REPO/out/build.log") ||
+			rc=$?
+		if ! wait "$user_build"; then
+			cat "$REPO/out/build-user.log" >&2
+			echo "error: the user programs did not build (log: out/build-user.log)" >&2
+			return 1
+		fi
+		if [ "$rc" = 0 ]; then
+			echo "$who: the user programs built alongside (log: out/build-user.log)" >&2
+			vm_kind=debian
+			return 0
+		fi
+		if [ "$rc" != 3 ] || [ "${KERNEL:-}" = debian ]; then
+			echo "error: no Debian kernel image to boot (above); KERNEL=own builds and boots" \
+				"the project's own kernel instead." >&2
+			return 1
+		fi
+		why="the archive no longer serves the rustc of any Debian kernel"
+	fi
+	echo "$who: the project's own $KERNEL_SERIES kernel ($why): built once (about 10 minutes on" \
+		"2 cores), then cached" >&2
+	"$REPO/scripts/setup.sh" >&2
+	vm_kernel=$("$REPO/scripts/build-kernel.sh" base)
+	"$REPO/scripts/build-modules.sh" "$vm_kernel" "$REPO/out/build.log" >&2
+	vm_kind=base
 }
