@@ -25,7 +25,15 @@ shell:
 debian:
 	scripts/debian.sh $(RELEASE)
 
-.PHONY: modules clean demo test shell debian
+# The modules built here into /lib/modules/$(uname -r)/extra (or RELEASE's), then depmod;
+# INSTALL_MOD_PATH=DIR installs under DIR instead of /. `make uninstall` removes them.
+install:
+	scripts/install.sh install $(RELEASE)
+
+uninstall:
+	scripts/install.sh uninstall $(RELEASE)
+
+.PHONY: modules clean demo test shell debian install uninstall
 
 bench:
 	scripts/bench.sh

@@ -25,7 +25,7 @@ if [ "$debian" = 1 ]; then
 	pkgs=(qemu-system-x86 busybox-static cpio mmdebstrap gcc libc6-dev)
 else
 	pkgs=(clang-19 lld-19 llvm-19 libclang-19-dev qemu-system-x86 busybox-static cpio flex
-		bison bc libelf-dev libssl-dev make xz-utils python3 gcc gcc-multilib)
+		bison bc libelf-dev libssl-dev make xz-utils python3 gcc gcc-multilib kmod)
 fi
 for p in "${pkgs[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")

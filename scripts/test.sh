@@ -63,6 +63,8 @@ host_check "rustfmt --check (kernel .rustfmt.toml)" \
 host_check "every unsafe block has a SAFETY comment" "$REPO/scripts/check-safety.sh"
 host_check "make shell: banner, prompt and typed commands at a pseudo-terminal" \
 	python3 "$REPO/tests/host/shell.py" own
+host_check "make install and uninstall, under a scratch INSTALL_MOD_PATH (depmod, modinfo)" \
+	"$REPO/tests/host/install.sh"
 
 for run in "${runs[@]}"; do
 	read -r series kind <<<"$run"
