@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Out-of-tree build of the modules against a Rust-enabled kernel tree:
 #     make KDIR=/path/to/linux LLVM=1
-# With no kernel of your own, `make demo` and `make test` build one and run under QEMU.
+# With none, `make demo` and `make shell` boot Debian's own kernel image under QEMU (or the
+# project's own kernel, built once: KERNEL=own); `make test` runs every kernel.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
@@ -24,7 +25,15 @@ shell:
 debian:
 	scripts/debian.sh $(RELEASE)
 
-.PHONY: modules clean demo test shell debian
+# The modules built here into /lib/modules/$(uname -r)/extra (or RELEASE's), then depmod;
+# INSTALL_MOD_PATH=DIR installs under DIR instead of /. `make uninstall` removes them.
+install:
+	scripts/install.sh install $(RELEASE)
+
+uninstall:
+	scripts/install.sh uninstall $(RELEASE)
+
+.PHONY: modules clean demo test shell debian install uninstall
 
 bench:
 	scripts/bench.sh

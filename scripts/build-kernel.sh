@@ -42,10 +42,13 @@ if [ "$missing" = 1 ]; then
 fi
 done_step >&2
 step "kernel ($kind): building bzImage, rust/ and Module.symvers (a few minutes on 2 cores; log: $log)" >&2
+progress_start "$log" "kernel ($kind)" >&2
 if ! make -C "$src" O="$out" LLVM=1 -j"$(($(nproc) + 1))" >>"$log" 2>&1; then
+	progress_stop
 	tail -40 "$log" >&2
 	exit 1
 fi
+progress_stop
 done_step >&2
 touch "$out/.built"
 echo "$out"

@@ -17,6 +17,8 @@
 #   --image   also fetch that kernel's image; its path is printed on stdout
 #   --clippy  build with CLIPPY=1 (Debian's rust-clippy of the kernel's rustc version)
 #   --log     the modules' build log (default: out/build-debian.log)
+# Exits 3 when the kernel's rustc (for --newest: every served kernel's) is no longer served,
+# 1 on any other failure.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_tree
@@ -100,7 +102,7 @@ if [ "$newest" = 1 ]; then
 	done
 	if [ -z "$release" ]; then
 		echo "error: no Debian amd64 kernel served at $archive has its rustc served too." >&2
-		exit 1
+		exit 3
 	fi
 fi
 release=${release:-$(uname -r)}
@@ -130,7 +132,7 @@ if [ -z "$rustc_version" ]; then
 	echo "error: $release was built with '$rustc_text'; the archive serves rustc" \
 		"$(versions rustc | cut -d' ' -f1 | xargs)" \
 		"and no longer that one, so its Rust metadata cannot be rebuilt." >&2
-	exit 1
+	exit 3
 fi
 cc=$(config_value CONFIG_CC_VERSION_TEXT | cut -d' ' -f1)
 echo "debian: $release (linux $version from $suite), $rustc_text, $cc"
@@ -175,20 +177,31 @@ if [ ! -f "$env_dir/.ready" ]; then
 	for s in "${suites[@]}"; do
 		mirrors+=("deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive $s main")
 	done
-	step "debian: an environment of ${suites[*]} with linux $version, rustc $rustc_version, $cc (about 2 GB)"
+	step "debian: an environment of ${suites[*]} with linux $version, rustc $rustc_version, $cc (about 2 GB; log: $env_dir/mmdebstrap.log)"
+	progress_start "$env_dir/mmdebstrap.log" "mmdebstrap"
 	packages=("linux-headers-$release=$version" "linux-source-$series=$version"
 		"rustc=$rustc_version" "rust-src=$rustc_version" "rust-clippy=$rustc_version"
 		bindgen libclang-dev make bc bison flex libelf-dev libssl-dev openssl xz-utils python3
 		kmod cpio dwarves)
+	# Nothing reads the documentation, the sources of rustc itself (rust-src's library/ is
+	# what the kernel builds) or libclang's static libraries (bindgen loads libclang.so):
+	# leaving them out saves a third of what dpkg writes. (dpkg's * matches a / too.) Nor
+	# need it sync each file: a crash before .ready means a new environment anyway.
+	rust_src="/usr/src/rustc-$(rustc_of "$rustc_text")"
+	trim=('/usr/share/doc/*' '/usr/share/man/*' '/usr/share/locale/*' "$rust_src/src/*"
+		"$rust_src/compiler/*" '/usr/lib/llvm-*/lib/*.a')
 	if ! mmdebstrap --variant=apt --aptopt="$env_dir/host-apt.conf" \
+		"${trim[@]/#/--dpkgopt=path-exclude=}" --dpkgopt=force-unsafe-io \
 		--include="$(
 			IFS=,
 			echo "${packages[*]}"
 		)" "${suites[0]}" "$root" "${mirrors[@]}" >"$env_dir/mmdebstrap.log" 2>&1; then
+		progress_stop
 		tail -30 "$env_dir/mmdebstrap.log"
 		echo "error: mmdebstrap failed (log: $env_dir/mmdebstrap.log)" >&2
 		exit 1
 	fi
+	progress_stop
 	mkdir -p "$root/scull"
 	done_step
 	got=$(in_env rustc --version)
@@ -199,14 +212,16 @@ if [ ! -f "$env_dir/.ready" ]; then
 	fi
 
 	step "debian: the Rust metadata: modules_prepare on linux-source-$series $version (log: $env_dir/prepare.log)"
+	progress_start "$env_dir/prepare.log" "modules_prepare"
 	if ! in_env bash -c '
 		set -euo pipefail
 		release=$1 series=$2 cc=$3
 		headers=/usr/src/linux-headers-$release
-		make=(make CROSS_COMPILE="${cc%gcc*}" CC="$cc" -j"$(nproc)")
+		make=(make CROSS_COMPILE="${cc%gcc*}" CC="$cc" -j"$(($(nproc) + 1))")
 		mkdir /usr/src/prepare
 		cd /usr/src/prepare
-		tar -xf "/usr/src/linux-source-$series.tar.xz" --strip-components=1
+		echo "unpacking linux-source-$series.tar.xz"
+		tar -I "xz -T0" -xf "/usr/src/linux-source-$series.tar.xz" --strip-components=1
 		cp "$headers/.config" .config
 		"${make[@]}" olddefconfig
 		if ! diff <(grep -v "^#" "$headers/.config") <(grep -v "^#" .config); then
@@ -221,10 +236,12 @@ if [ ! -f "$env_dir/.ready" ]; then
 		cd /
 		rm -rf /usr/src/prepare "/usr/src/linux-source-$series.tar.xz"
 	' sh "$release" "$series" "$cc" >"$env_dir/prepare.log" 2>&1; then
+		progress_stop
 		tail -30 "$env_dir/prepare.log"
 		echo "error: modules_prepare failed (log: $env_dir/prepare.log)" >&2
 		exit 1
 	fi
+	progress_stop
 	done_step
 	touch "$env_dir/.ready"
 else

@@ -2,6 +2,8 @@
 # Shared settings for the scripts.
 
 # The kernel series to build and run: the one knob. `make demo KERNEL_SERIES=7.3`.
+# (Naming one asks `make demo` and `make shell` for the project's own kernel.)
+KERNEL_SERIES_NAMED=${KERNEL_SERIES:+1}
 KERNEL_SERIES=${KERNEL_SERIES:-7.2}
 # What `make test` runs: every layer on the first series, the test kernel's suite on the rest.
 TEST_SERIES=(7.2 7.3)
@@ -45,14 +47,20 @@ debian_archive() {
 }
 
 # apt over a private list of the suites that serve kernels (sid, trixie and its backports),
-# kept in the cache: the system's own sources never see them.
+# kept in the cache: the system's own sources never see them. Only the package lists: no
+# translations, no AppStream metadata (17 MB for sid and trixie, fetched when appstream is
+# installed). Its own package cache, kept: without one, each apt call reads the 45 MB of
+# lists again (5 to 10 s each here).
 private_apt=(-o "Dir::Etc::SourceList=$CACHE/apt/sources.list"
 	-o Dir::Etc::SourceParts=/nonexistent
 	-o "Dir::State::Lists=$CACHE/apt/lists"
+	-o Acquire::Languages=none -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false
+	-o "Dir::Cache=$CACHE/apt/cache" -o "Dir::Cache::pkgcache=$CACHE/apt/cache/pkgcache.bin"
+	-o "Dir::Cache::srcpkgcache=$CACHE/apt/cache/srcpkgcache.bin"
 	-o Debug::NoLocking=1 -o APT::Sandbox::User=root)
 private_apt_update() {
 	local archive=$1 suite
-	mkdir -p "$CACHE/apt/lists/partial"
+	mkdir -p "$CACHE/apt/lists/partial" "$CACHE/apt/cache/archives/partial"
 	for suite in sid trixie trixie-backports; do
 		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive $suite main"
 	done >"$CACHE/apt/sources.list"
@@ -63,10 +71,100 @@ private_apt_update() {
 }
 
 _step_start=0
+_progress_pid=""
 step() {
 	_step_start=$(date +%s)
 	echo ">>> $*"
 }
 done_step() {
 	echo "    done in $(($(date +%s) - _step_start)) s"
+}
+
+# While a long step writes LOG, a line every 30 s saying how far it is: the objects kbuild has
+# built so far and the last one, or else the log's last line. progress_stop ends it, and
+# so does the end of the script that started it.
+progress_start() {
+	local log=$1 what=$2 script=$$
+	(
+		# Its sleep must not outlive it: it holds the caller's descriptors (a $(...) pipe).
+		trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+		while :; do
+			sleep 30 &
+			sleeper=$!
+			wait "$sleeper"
+			kill -0 "$script" 2>/dev/null || exit 0
+			n=$(grep -cE '^  [A-Z]' "$log" 2>/dev/null) || true
+			if [ "${n:-0}" -gt 0 ]; then
+				now="${n} objects built, the last $(grep -E '^  [A-Z]' "$log" | tail -1 |
+					awk '{ print $NF }')"
+			else
+				now=$(tail -1 "$log" 2>/dev/null | cut -c1-100)
+			fi
+			echo "    ... $what, $(($(date +%s) - _step_start)) s: $now"
+		done
+	) &
+	_progress_pid=$!
+}
+progress_stop() {
+	[ -n "$_progress_pid" ] || return 0
+	kill "$_progress_pid" 2>/dev/null || true
+	wait "$_progress_pid" 2>/dev/null || true
+	_progress_pid=""
+}
+
+# The kernel that `make demo` and `make shell` boot, made ready with the modules built for
+# it. Debian's newest kernel image whose rustc the archive serves (the one `make test` picks,
+# with scripts/debian.sh: no kernel build), else, or with KERNEL=own or a named
+# KERNEL_SERIES, the project's own test kernel (built once, then cached). Says which and why
+# in one line. Sets vm_kernel (for run-vm.sh) and vm_kind; talks on stderr.
+# Usage: prepare_vm_kernel WHO (demo, shell: the lines' prefix)
+prepare_vm_kernel() {
+	local who=$1 why="" rc=0 user_build
+	case ${KERNEL:-} in
+	own) why="KERNEL=own" ;;
+	debian) ;;
+	"")
+		if [ -n "$KERNEL_SERIES_NAMED" ]; then
+			why="KERNEL_SERIES=$KERNEL_SERIES names one of its kernels"
+		elif [ "$(id -u)" != 0 ]; then
+			why="Debian's image needs root here, for mmdebstrap and chroot"
+		fi
+		;;
+	*)
+		echo "error: KERNEL=$KERNEL: 'own' (the project's kernel) or 'debian' (Debian's image)" >&2
+		return 1
+		;;
+	esac
+	if [ -z "$why" ]; then
+		echo "$who: Debian's own kernel image, the newest whose rustc the archive serves, with" \
+			"the modules built for it: no kernel build (KERNEL=own: the project's kernel)" >&2
+		"$REPO/scripts/setup.sh" --debian >&2
+		# The user programs build meanwhile: debian.sh waits on the archive and on dpkg.
+		"$REPO/scripts/build-modules.sh" --user >"$REPO/out/build-user.log" 2>&1 &
+		user_build=$!
+		vm_kernel=$("$REPO/scripts/debian.sh" --newest --image --log "$REPO/out/build.log") ||
+			rc=$?
+		if ! wait "$user_build"; then
+			cat "$REPO/out/build-user.log" >&2
+			echo "error: the user programs did not build (log: out/build-user.log)" >&2
+			return 1
+		fi
+		if [ "$rc" = 0 ]; then
+			echo "$who: the user programs built alongside (log: out/build-user.log)" >&2
+			vm_kind=debian
+			return 0
+		fi
+		if [ "$rc" != 3 ] || [ "${KERNEL:-}" = debian ]; then
+			echo "error: no Debian kernel image to boot (above); KERNEL=own builds and boots" \
+				"the project's own kernel instead." >&2
+			return 1
+		fi
+		why="the archive no longer serves the rustc of any Debian kernel"
+	fi
+	echo "$who: the project's own $KERNEL_SERIES kernel ($why): built once (about 10 minutes on" \
+		"2 cores), then cached" >&2
+	"$REPO/scripts/setup.sh" >&2
+	vm_kernel=$("$REPO/scripts/build-kernel.sh" base)
+	"$REPO/scripts/build-modules.sh" "$vm_kernel" "$REPO/out/build.log" >&2
+	vm_kind=base
 }

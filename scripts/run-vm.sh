@@ -26,7 +26,10 @@ cp "$REPO"/scripts/scull_load "$REPO"/scripts/scull_unload "$root/bin/"
 for b in "$REPO"/tests/user/src/bin/*.rs; do
 	cp "$REPO/tests/user/target/x86_64-unknown-linux-gnu/release/$(basename "$b" .rs)" "$root/bin/"
 done
-cp "$REPO/tests/user/target/scull-ioctl32" "$root/bin/"
+# The 32-bit one needs gcc-multilib, which only the project's own kernels' set-up installs.
+if [ -f "$REPO/tests/user/target/scull-ioctl32" ]; then
+	cp "$REPO/tests/user/target/scull-ioctl32" "$root/bin/"
+fi
 cat >"$root/init" <<INIT
 #!/bin/sh
 mount -t proc proc /proc

@@ -3,21 +3,31 @@
 # Installs what the build needs, idempotently: compilers, QEMU, busybox, bindgen,
 # rust-src, and the kernel source of each series given (default $KERNEL_SERIES; Debian's
 # linux-source from a private sources list, so the system's apt sources never see sid).
-# Usage: setup.sh [SERIES...]
+# With --debian, only what booting Debian's own image needs (`make demo` and `make shell`
+# there): QEMU, busybox, cpio, mmdebstrap for scripts/debian.sh, gcc and the C library for
+# the static user programs, and the pinned Rust toolchain without rust-src; no clang, no
+# bindgen, no kernel source.
+# Usage: setup.sh [SERIES...] | setup.sh --debian
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+debian=0
+if [ "${1:-}" = --debian ]; then
+	debian=1
+	shift
+fi
 
 # The Debian archive, from apt's own configuration (its lists may not be fetched yet).
 archive=$(debian_archive 2>/dev/null) || { apt-get update -qq && archive=$(debian_archive); }
 
 need_apt=()
-for p in clang-19 lld-19 llvm-19 libclang-19-dev; do
-	dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
-done
-base_pkgs=(qemu-system-x86 busybox-static cpio flex bison bc libelf-dev libssl-dev
-	make xz-utils python3 gcc gcc-multilib)
-for p in "${base_pkgs[@]}"; do
+if [ "$debian" = 1 ]; then
+	pkgs=(qemu-system-x86 busybox-static cpio mmdebstrap gcc libc6-dev)
+else
+	pkgs=(clang-19 lld-19 llvm-19 libclang-19-dev qemu-system-x86 busybox-static cpio flex
+		bison bc libelf-dev libssl-dev make xz-utils python3 gcc gcc-multilib kmod)
+fi
+for p in "${pkgs[@]}"; do
 	dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
 if ((${#need_apt[@]})); then
@@ -35,8 +45,15 @@ if ((${#need_apt[@]})); then
 	done_step
 fi
 
-export PATH="/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH"
 cd "$REPO"
+if [ "$debian" = 1 ]; then
+	if ! rustup toolchain list | grep -q "^$RUST_TOOLCHAIN-"; then
+		step "rustup: toolchain $RUST_TOOLCHAIN (for the user programs)"
+		rustup toolchain install "$RUST_TOOLCHAIN" --profile minimal >/dev/null
+		done_step
+	fi
+	exit 0
+fi
 if ! rustup component list --installed --toolchain "$RUST_TOOLCHAIN" 2>/dev/null |
 	grep -q '^rust-src'; then
 	step "rustup: toolchain $RUST_TOOLCHAIN with rust-src"

@@ -62,7 +62,9 @@ host_check "rustfmt --check (kernel .rustfmt.toml)" \
 	"$REPO"/src/*.rs
 host_check "every unsafe block has a SAFETY comment" "$REPO/scripts/check-safety.sh"
 host_check "make shell: banner, prompt and typed commands at a pseudo-terminal" \
-	python3 "$REPO/tests/host/shell.py"
+	python3 "$REPO/tests/host/shell.py" own
+host_check "make install and uninstall, under a scratch INSTALL_MOD_PATH (depmod, modinfo)" \
+	"$REPO/tests/host/install.sh"
 
 for run in "${runs[@]}"; do
 	read -r series kind <<<"$run"
@@ -94,6 +96,9 @@ if [ -s "$out/debian-image" ]; then
 		"$out/vm-debian.log" --no-kunit
 	host_check "the VM ran Debian's own $release (its banner in the kernel log)" \
 		grep -qF "Linux version $release (debian-kernel@lists.debian.org)" "$out/vm-debian.log"
+	# What `make demo` and `make shell` boot unless told otherwise (the environment is cached).
+	host_check "make shell on Debian's $release image: banner, prompt, typed commands" \
+		python3 "$REPO/tests/host/shell.py" debian
 fi
 echo "make test took $(($(date +%s) - t0)) s"
 echo "$passed passed, $failed failed"

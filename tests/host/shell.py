@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Drives `make shell` through a pseudo-terminal as a user would: waits for the banner and
 the prompt, types commands, checks what they print, then leaves with `exit` and expects the
-VM to power off. Exits 0 if every step held, 1 with the step that did not."""
+VM to power off. Exits 0 if every step held, 1 with the step that did not.
+Usage: shell.py [own|debian]: the kernel `make shell` boots (its KERNEL; default own)."""
 import os
 import pty
 import select
@@ -36,9 +37,10 @@ def expect(fd, text, timeout):
 
 
 def main():
+    kernel = sys.argv[1] if len(sys.argv) > 1 else "own"
     pid, fd = pty.fork()
     if pid == 0:
-        os.execvp("make", ["make", "-s", "-C", REPO, "shell"])
+        os.execvp("make", ["make", "-s", "-C", REPO, "shell", f"KERNEL={kernel}"])
     expect(fd, "powers the VM off.", 900)
     expect(fd, "# ", 60)
     # Each command prints something its typed form does not contain, so the echo of the
@@ -59,7 +61,7 @@ def main():
     _, status = os.waitpid(pid, 0)
     if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
         raise SystemExit(f"shell test: make shell ended with status {status}")
-    print("shell test: banner, prompt, 5 typed commands and a clean power-off")
+    print(f"shell test ({kernel} kernel): banner, prompt, 5 typed commands and a clean power-off")
 
 
 main()

@@ -48,11 +48,14 @@ run 'cat /dev/pagealloc'
 row=$(grep '^3 ' /dev/pagealloc)
 pfn=$(echo "$row" | sed 's/.* pfn=\(0x[0-9a-f]*\) .*/\1/')
 phys=$(echo "$row" | sed 's/.* phys=\(0x[0-9a-f]*\) .*/\1/')
-# One page's flags, from /proc/kpageflags (8 bytes a pfn); bit 10 is BUDDY.
-buddy_bit() {
-	flags=$(dd if=/proc/kpageflags bs=8 skip=$(($1)) count=1 2>/dev/null | od -An -tx8 | tr -d ' ')
-	echo "flags 0x$flags, BUDDY=$(((0x$flags >> 10) & 1))"
+order=$(echo "$row" | sed 's/.* order=\([0-9]*\) .*/\1/')
+# One page's flags from /proc/kpageflags (8 bytes a pfn), as 16 hex digits. Each claim below
+# reads them once and says what that read saw: the allocator does not wait for the demo, and
+# a second read could see the page handed out again in between.
+kpageflags() {
+	dd if=/proc/kpageflags bs=8 skip=$(($1)) count=1 2>/dev/null | od -An -tx8 | tr -d ' '
 }
+buddy() { echo $(((0x$1 >> 10) & 1)); } # bit 10: the first page of a free buddy block
 echo "# Block 3 checked against the kernel's own views of memory:"
 echo "#   /proc/iomem: phys $phys lies in a System RAM range, so it is real memory;"
 while IFS= read -r line; do
@@ -61,29 +64,42 @@ while IFS= read -r line; do
 	lo=$((0x${range%-*})) hi=$((0x${range#*-}))
 	[ $((phys)) -ge $lo ] && [ $((phys)) -le $hi ] && echo "#     $line"
 done </proc/iomem
-echo "#   /proc/kpageflags at pfn $pfn: $(buddy_bit "$pfn")"
-echo "#     (BUDDY=0: the buddy allocator has handed the page out; page_to_pfn and"
-echo "#     page_to_phys agree: phys = pfn * 4096 = $(printf '0x%x' $((pfn * 4096))))"
+flags=$(kpageflags "$pfn")
+echo "#   /proc/kpageflags at pfn $pfn: flags 0x$flags, BUDDY=$(buddy "$flags")"
+if [ "$(buddy "$flags")" = 0 ]; then
+	echo "#     (BUDDY=0: the buddy allocator has handed the page out; page_to_pfn and"
+	echo "#     page_to_phys agree: phys = pfn * 4096 = $(printf '0x%x' $((pfn * 4096))))"
+else
+	echo "#     (BUDDY=1 on a block pagealloc holds: the kernel's records disagree with it)"
+fi
 run "echo 'free 3' > /dev/pagealloc"
 # A free block shows BUDDY on its first page only; the freed block may have merged with its
-# buddy into a larger one, whose first page is then at a lower, aligned pfn.
-k=0
+# buddy into a larger one, whose first page is then at a lower, aligned pfn. Each candidate
+# head is read once, and the first one seen free is reported with the flags that read gave.
+k=$order
+found=""
 while [ $k -le 10 ]; do
 	head=$((pfn & ~((1 << k) - 1)))
-	case "$(buddy_bit $head)" in *BUDDY=1)
-		if [ $k = 0 ]; then
-			echo "#   after free, pfn $pfn: $(buddy_bit "$pfn"): back on the buddy free lists"
-		else
-			printf '#   after free: BUDDY=1 at pfn 0x%x, below 0x%x: the block merged with its\n' \
-				$head $((pfn))
-			echo "#     buddy into a larger free block that starts there"
-		fi
-		echo "#   (orders >= 4 skip the per-CPU lists, which would hold small blocks a while)"
-		break ;;
-	esac
+	flags=$(kpageflags $head)
+	if [ "$(buddy "$flags")" = 1 ]; then
+		found=$head
+		break
+	fi
 	k=$((k + 1))
 done
-[ $k -gt 10 ] && echo "#   after free: no free-block head found at or below pfn $pfn"
+if [ -z "$found" ]; then
+	echo "#   after free: BUDDY=0 at pfn $pfn and at every aligned pfn below it up to order 10:"
+	echo "#     the block was handed out again before it was looked at"
+elif [ "$found" = $((pfn)) ]; then
+	echo "#   after free, pfn $pfn: flags 0x$flags, BUDDY=1: back on the buddy free lists"
+else
+	echo "#   after free: pfn $pfn read BUDDY=0, and below it, aligned to order $k:"
+	printf '#     pfn 0x%x: flags 0x%s, BUDDY=1, the head of a free block: the freed block\n' \
+		"$found" "$flags"
+	echo "#     most likely merged with its buddy into it (kpageflags does not give its order)"
+fi
+echo "#   (orders >= 4 skip the per-CPU lists, which would hold small blocks a while;"
+echo "#   each line above is one read of /proc/kpageflags: the allocator moves on meanwhile)"
 run 'cat /dev/pagealloc'
 run rmmod pagealloc
 run 'dmesg | grep pagealloc | tail -4'

@@ -128,15 +128,25 @@ fn held(r: &mut Report) {
 
 /// A freed block is free again: its first page, or an aligned block around it, is the head
 /// of a free buddy block. (Orders below 4 go to per-CPU lists first, where no flag shows.)
+/// Each candidate head is read once, and a failure shows what those reads saw.
 fn freed(r: &mut Report, pfn: u64, order: u32) {
-    let covered = (order..=MAX_ORDER).any(|k| {
-        let head = pfn & !((1u64 << k) - 1);
-        kpageflags(head).is_ok_and(|f| f & KPF_BUDDY != 0)
-    });
+    let seen: Vec<(u64, Option<u64>)> = (order..=MAX_ORDER)
+        .map(|k| {
+            let head = pfn & !((1u64 << k) - 1);
+            (head, kpageflags(head).ok())
+        })
+        .collect();
+    let covered = seen
+        .iter()
+        .any(|&(_, flags)| flags.is_some_and(|f| f & KPF_BUDDY != 0));
+    let shown: Vec<String> = seen
+        .iter()
+        .map(|(head, flags)| format!("{head:#x}: {flags:#x?}"))
+        .collect();
     r.check(
         &format!("pfn {pfn:#x}: back in the buddy free lists"),
         covered,
-        (),
+        shown,
     );
 }
 
