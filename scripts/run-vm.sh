@@ -38,6 +38,8 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 echo "guest: \$(nproc) CPUs, \$(grep MemTotal /proc/meminfo)"
+# The kernel's banner, here: the log may have wrapped by the time dmesg is printed.
+echo "guest: \$(cat /proc/version)"
 sh /tests/$script
 echo "guest: script exited with \$?"
 if [ "$script" != shell.sh ]; then
