@@ -125,9 +125,8 @@ fn in_parallel(procs: usize, mib: usize, work: impl Fn() -> bool) -> f64 {
     (procs * mib) as f64 / t.elapsed().as_secs_f64()
 }
 
-/// One reader against two at once, on a file or device of 256 MiB that this fills.
-fn readers(label: &str, path: &str) {
-    let mib = 256;
+/// Empties `path` (a file or device) and writes `mib` MiB to it in 1 MiB blocks.
+fn fill(path: &str, mib: usize) {
     let mut f = OpenOptions::new()
         .write(true)
         .create(true)
@@ -135,7 +134,12 @@ fn readers(label: &str, path: &str) {
         .open(path)
         .unwrap();
     timed(mib, 1 << 20, |b| f.write(b).unwrap());
-    drop(f);
+}
+
+/// One reader against two at once, on a file or device of 256 MiB that this fills.
+fn readers(label: &str, path: &str) {
+    let mib = 256;
+    fill(path, mib);
     for n in [1, 2] {
         let v = (0..REPS)
             .map(|_| in_parallel(n, mib, || read_through(path) == mib << 20))
@@ -183,14 +187,7 @@ fn through_mapping(path: &str, mib: usize, write: bool) {
 /// mappings are gone, so every round faults every page again.
 fn mapped(label: &str, path: &str) {
     let mib = 256;
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)
-        .unwrap();
-    timed(mib, 1 << 20, |b| f.write(b).unwrap());
-    drop(f);
+    fill(path, mib);
     const ROUNDS: usize = 3;
     for (op, procs, write) in [
         ("mmap_read1", 1, false),
