@@ -8,11 +8,14 @@
 //! both, so this file talks to the C interface directly. Unsafe code lives here, in
 //! `quantum.rs` and `rwsem.rs`, in the quantum allocators and in `helpers.rs`.
 
-use crate::helpers::{file_open, kiocb_append, vmf_map_after, vmf_map_page, vmf_pgoff_and_vma};
+use crate::helpers::{
+    file_open, inode_cdev, kiocb_append, vmf_map_after, vmf_map_page, vmf_pgoff_and_vma,
+};
 use crate::mapping::SharedMapping;
 use core::ffi::c_void;
 use core::ptr::{self, NonNull};
 use kernel::bindings;
+use kernel::container_of;
 use kernel::error::{from_err_ptr, to_result};
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
 use kernel::iov::{IovIterDest, IovIterSource};
@@ -115,15 +118,35 @@ impl Fault {
     }
 }
 
-/// What an open file leads back to: `file->f_op` points to `fops`, the first field
-/// (`repr(C)`), so it is a pointer to the whole.
-#[repr(C)]
+/// What the cdev is embedded in, as in LDD3's `scull_dev`: `open` and `mmap` reach it from
+/// the inode's `i_cdev` with `container_of!`.
 struct Shared<T> {
     fops: bindings::file_operations,
     vm_ops: bindings::vm_operations_struct,
     cdev: Opaque<bindings::cdev>,
     first: bindings::dev_t,
     devices: KVec<Arc<T>>,
+}
+
+impl<T: FileOps> Shared<T> {
+    /// The `Shared<T>` whose cdev `inode` is opened through.
+    ///
+    /// # Safety
+    ///
+    /// `inode` must be the live inode of a file opened, or being opened, by [`open`] for this
+    /// `T`, for `'a` at most as long as the file.
+    unsafe fn of_inode<'a>(inode: *mut bindings::inode) -> &'a Self {
+        // SAFETY: `chrdev_open` set `i_cdev` to the cdev whose table it gave the file before it
+        // called `open::<T>`, so a cdev initialised with the table of a `Shared<T>`: only
+        // `register` puts `open::<T>` in a table, and only into the `cdev` field beside it. The
+        // pointer leaves that field, in bounds of the `Shared<T>`. `i_cdev` changes only in
+        // `cdev_del` (and on the inode's eviction), and the file holds the inode and the module,
+        // whose registration keeps the `Shared<T>` pinned until after `cdev_del`.
+        unsafe {
+            let cdev = Opaque::cast_from(inode_cdev(inode)).cast_mut();
+            &*container_of!(cdev, Self, cdev)
+        }
+    }
 }
 
 /// A registered region of minors with their nodes. Dropping it removes the nodes, the class,
@@ -329,9 +352,8 @@ unsafe extern "C" fn open<T: FileOps>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> c_int {
-    // SAFETY: The VFS set `f_op` to the table our cdev was initialised with, the first field
-    // of a `Shared<T>` (`repr(C)`), and the registration owning it outlives every open file.
-    let shared = unsafe { &*(*file).f_op.cast::<Shared<T>>() };
+    // SAFETY: `inode` is the live inode being opened by this `open::<T>`.
+    let shared = unsafe { Shared::<T>::of_inode(inode) };
     // SAFETY: `inode` is live for the call.
     let rdev = unsafe { (*inode).i_rdev };
     let Some(dev) = shared.devices.get(rdev.wrapping_sub(shared.first) as usize) else {
@@ -455,8 +477,9 @@ unsafe extern "C" fn mmap<T: FileOps>(
     file: *mut bindings::file,
     vma: *mut bindings::vm_area_struct,
 ) -> c_int {
-    // SAFETY: As in `open`, `f_op` leads to our `Shared<T>`; the file is live for the call.
-    let shared = unsafe { &*(*file).f_op.cast::<Shared<T>>() };
+    // SAFETY: The file is live for the call and was opened by `open::<T>` with the inode
+    // `f_inode` (not the shared inode, which gives only its address space: `file_open`).
+    let shared = unsafe { Shared::<T>::of_inode((*file).f_inode) };
     // SAFETY: Called on a file opened by `open`.
     let dev = unsafe { device::<T>(file) };
     // SAFETY: The vma is undergoing its initial setup for the duration of this call.

@@ -6,8 +6,8 @@
 use core::ffi::c_void;
 use kernel::bindings;
 
-// `struct page *`, `struct vm_fault *`, `struct vm_area_struct *` and `struct kiocb *` are
-// passed as `void *`: Rust deems the bindings' structs not FFI-safe (they have zero-sized
+// `struct page *`, `struct vm_fault *`, `struct vm_area_struct *`, `struct kiocb *` and the
+// like are passed as `void *`: Rust deems the bindings' structs not FFI-safe (they have zero-sized
 // members).
 extern "C" {
     fn scull_page_to_pfn(page: *mut c_void) -> usize;
@@ -33,6 +33,7 @@ extern "C" {
     fn scull_vmf_map_page(vmf: *mut c_void, page: *mut c_void) -> bindings::vm_fault_t;
     fn scull_vmf_map_after(vmf: *mut c_void, pages: *mut *mut c_void, n: usize);
     fn scull_kiocb_append(iocb: *mut c_void) -> bool;
+    fn scull_inode_cdev(inode: *mut c_void) -> *mut c_void;
     fn scull_file_open(file: *mut c_void, shared: *mut c_void);
     fn scull_inode_new() -> *mut c_void;
     fn scull_inode_put(inode: *mut c_void);
@@ -230,6 +231,17 @@ pub(crate) unsafe fn vmf_map_after(
 pub(crate) unsafe fn kiocb_append(iocb: *mut bindings::kiocb) -> bool {
     // SAFETY: The caller passes a live kiocb.
     unsafe { scull_kiocb_append(iocb.cast()) }
+}
+
+/// The cdev a char-device inode was opened through (`i_cdev`, in an anonymous union of
+/// `struct inode` whose bindgen name moves as the struct changes).
+///
+/// # Safety
+///
+/// `inode` must be a live inode.
+pub(crate) unsafe fn inode_cdev(inode: *mut bindings::inode) -> *mut bindings::cdev {
+    // SAFETY: The caller passes a live inode.
+    unsafe { scull_inode_cdev(inode.cast()).cast() }
 }
 
 /// Sets up a file being opened: `O_DIRECT` allowed, and the address space of `shared` (an
