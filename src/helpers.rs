@@ -5,6 +5,8 @@
 
 use core::ffi::c_void;
 use kernel::bindings;
+use kernel::fs::Kiocb;
+use kernel::types::ForeignOwnable;
 
 // `struct page *`, `struct vm_fault *`, `struct vm_area_struct *`, `struct kiocb *` and the
 // like are passed as `void *`: Rust deems the bindings' structs not FFI-safe (they have zero-sized
@@ -223,14 +225,11 @@ pub(crate) unsafe fn vmf_map_after(
     unsafe { scull_vmf_map_after(vmf.cast(), pages.cast_mut().cast(), n) }
 }
 
-/// Whether a write is an append (`IOCB_APPEND`: `O_APPEND` or `RWF_APPEND`).
-///
-/// # Safety
-///
-/// `iocb` must be a live kiocb.
-pub(crate) unsafe fn kiocb_append(iocb: *mut bindings::kiocb) -> bool {
-    // SAFETY: The caller passes a live kiocb.
-    unsafe { scull_kiocb_append(iocb.cast()) }
+/// Whether a write is an append (`IOCB_APPEND`: `O_APPEND` or `RWF_APPEND`), which the kernel
+/// crate's `Kiocb` does not tell.
+pub(crate) fn kiocb_append<T: ForeignOwnable>(iocb: &Kiocb<'_, T>) -> bool {
+    // SAFETY: A `Kiocb` points to a live kiocb (its type invariant).
+    unsafe { scull_kiocb_append(iocb.as_raw().cast()) }
 }
 
 /// The cdev a char-device inode was opened through (`i_cdev`, in an anonymous union of
