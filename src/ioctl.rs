@@ -82,7 +82,7 @@ impl<Q: Quantum> Settings<Q> {
         })
     }
 
-    /// The shape of a device's list after its next truncation.
+    /// The shape of a device's store after its next truncation.
     pub(crate) fn next(&self) -> Geometry {
         *self.next.lock()
     }

@@ -114,13 +114,13 @@ fn range<Q: Quantum>(q: &Q, offset: usize, len: usize) -> (NonNull<u8>, usize) {
 ///
 /// `ptr` is valid for reads of `len` bytes for `'a`. User space may change them meanwhile
 /// through a mapping: they are read only by copies, never through a reference.
-pub(crate) struct Bytes<'a> {
+pub(crate) struct QuantumBytes<'a> {
     ptr: NonNull<u8>,
     len: usize,
     _quantum: PhantomData<&'a ()>,
 }
 
-impl<'a> Bytes<'a> {
+impl<'a> QuantumBytes<'a> {
     /// Bytes `offset .. offset + len` of `q` (clamped to it).
     pub(crate) fn new<Q: Quantum>(q: &'a Q, offset: usize, len: usize) -> Self {
         let (ptr, len) = range(q, offset, len);
@@ -156,15 +156,15 @@ impl<'a> Bytes<'a> {
 ///
 /// # Invariants
 ///
-/// `ptr` is valid for reads and writes of `len` bytes for `'a`; as for [`Bytes`], they are
-/// only written by copies and fills through raw pointers.
-pub(crate) struct BytesMut<'a> {
+/// `ptr` is valid for reads and writes of `len` bytes for `'a`; as for [`QuantumBytes`], they
+/// are only written by copies and fills through raw pointers.
+pub(crate) struct QuantumBytesMut<'a> {
     ptr: NonNull<u8>,
     len: usize,
     _quantum: PhantomData<&'a mut ()>,
 }
 
-impl<'a> BytesMut<'a> {
+impl<'a> QuantumBytesMut<'a> {
     /// Bytes `offset .. offset + len` of `q` (clamped to it).
     pub(crate) fn new<Q: Quantum>(q: &'a mut Q, offset: usize, len: usize) -> Self {
         let (ptr, len) = range(q, offset, len);
@@ -206,7 +206,7 @@ impl<'a> BytesMut<'a> {
 /// Where a read's bytes go: the reader's buffer, or a test's vector.
 pub(crate) trait Sink {
     /// Copies `bytes` out and returns how many it took, from the front: fewer at a fault.
-    fn copy(&mut self, bytes: Bytes<'_>) -> usize;
+    fn copy(&mut self, bytes: QuantumBytes<'_>) -> usize;
 
     /// Emits `n` zero bytes (a hole) and returns how many it took.
     fn zeros(&mut self, n: usize) -> usize;
@@ -216,7 +216,7 @@ pub(crate) trait Sink {
 pub(crate) trait Source {
     /// Copies the next bytes into `into`, from its front, and returns how many: fewer only at
     /// a fault or at the end of the source. Bytes of `into` past the count are not touched.
-    fn copy(&mut self, into: BytesMut<'_>) -> usize;
+    fn copy(&mut self, into: QuantumBytesMut<'_>) -> usize;
 }
 
 /// A kernel buffer as a read's sink: a read moves through one when the reader's buffer is not
@@ -233,7 +233,7 @@ impl<'a> SliceSink<'a> {
 }
 
 impl Sink for SliceSink<'_> {
-    fn copy(&mut self, bytes: Bytes<'_>) -> usize {
+    fn copy(&mut self, bytes: QuantumBytes<'_>) -> usize {
         let n = bytes.copy_to_slice(&mut self.out[self.filled..]);
         self.filled += n;
         n
@@ -260,7 +260,7 @@ impl<'a> SliceSource<'a> {
 }
 
 impl Source for SliceSource<'_> {
-    fn copy(&mut self, mut into: BytesMut<'_>) -> usize {
+    fn copy(&mut self, mut into: QuantumBytesMut<'_>) -> usize {
         let n = into.copy_from_slice(self.data);
         self.data = &self.data[n..];
         n
@@ -274,7 +274,7 @@ impl Source for SliceSource<'_> {
 // count keep what they held (`raw_copy_from_user`'s contract), so a write changes exactly
 // what it counts.
 impl Sink for IovIterDest<'_> {
-    fn copy(&mut self, bytes: Bytes<'_>) -> usize {
+    fn copy(&mut self, bytes: QuantumBytes<'_>) -> usize {
         // SAFETY: `bytes` is valid for `len()` bytes of reads (its invariant); the copy reads
         // them as plain memory, which user space may change meanwhile through a mapping.
         unsafe { copy_to_iter_nofault(bytes.as_ptr(), bytes.len(), self.as_raw()) }
@@ -287,7 +287,7 @@ impl Sink for IovIterDest<'_> {
 }
 
 impl Source for IovIterSource<'_> {
-    fn copy(&mut self, mut into: BytesMut<'_>) -> usize {
+    fn copy(&mut self, mut into: QuantumBytesMut<'_>) -> usize {
         // SAFETY: `into` is valid for `len()` bytes of writes (its invariant), which no Rust
         // reference covers; user space may change them meanwhile through a mapping.
         unsafe { copy_from_iter_nofault(into.as_mut_ptr(), into.len(), self.as_raw()) }

@@ -7,7 +7,7 @@ use crate::chrdev::{seek_position, CharDevices, Fault, FileOps, Mapped};
 use crate::helpers::total_ram_bytes;
 use crate::ioctl::Settings;
 use crate::mapping::SharedMapping;
-use crate::qset::{Budget, Geometry, QsetList, MAX_QSET};
+use crate::qset::{Budget, Geometry, QsetStore, MAX_QSET};
 use crate::quantum::{Quantum, SliceSink, SliceSource};
 use crate::rwsem::RwSem;
 use core::fmt;
@@ -57,7 +57,7 @@ pub(crate) struct ScullDevice<Q: Quantum> {
     #[pin]
     writers: RwSem<()>,
     #[pin]
-    data: RwSem<QsetList<Q>>,
+    data: RwSem<QsetStore<Q>>,
     settings: Arc<Settings<Q>>,
     /// Writes end here (`ENOSPC`); 0 for no limit.
     limit: u64,
@@ -79,7 +79,7 @@ impl<Q: Quantum> ScullDevice<Q> {
         pin_init!(Self {
             writers <- RwSem::new((), c"scull_writers", static_lock_class!()),
             data <- RwSem::new(
-                QsetList::new(settings.next(), budget),
+                QsetStore::new(settings.next(), budget),
                 c"scull_data",
                 static_lock_class!()
             ),
@@ -258,8 +258,8 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
 
     fn llseek(&self, pos: i64, offset: i64, whence: u32) -> Result<i64> {
         let found = match whence {
-            bindings::SEEK_DATA => QsetList::next_data,
-            bindings::SEEK_HOLE => QsetList::next_hole,
+            bindings::SEEK_DATA => QsetStore::next_data,
+            bindings::SEEK_HOLE => QsetStore::next_hole,
             _ => {
                 let size = || self.data.read().map(|data| data.size() as i64);
                 return seek_position(pos, offset, whence, size);
