@@ -6,9 +6,9 @@
 //!
 //! The kernel crate's `MiscDevice` has no `llseek` and one minor per device, and scull needs
 //! both, so this file talks to the C interface directly. Unsafe code lives here, in
-//! `quantum.rs` and `rwsem.rs`, in the quantum allocators and in `helpers.rs`.
+//! `quantum.rs`, in the quantum allocators and in `kernel_ext/`.
 
-use crate::helpers::{
+use crate::kernel_ext::helpers::{
     file_open, inode_cdev, kiocb_append, vmf_map_after, vmf_map_page, vmf_pgoff_and_vma,
 };
 use crate::mapping::SharedMapping;

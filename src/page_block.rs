@@ -3,7 +3,9 @@
 //! Blocks of `2^order` pages from the buddy allocator, through its two interfaces, each an
 //! owner that frees itself once, with its order.
 
-use crate::helpers::{get_free_pages, page_address, page_to_pfn, page_to_phys, virt_to_page};
+use crate::kernel_ext::helpers::{
+    get_free_pages, page_address, page_to_pfn, page_to_phys, virt_to_page,
+};
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::prelude::*;

@@ -2,8 +2,9 @@
 
 //! scullp's quanta: blocks of `2^order` pages from `__get_free_pages`.
 
-use crate::helpers::{get_free_pages, virt_to_page};
-use crate::quantum::{Quantum, DATA_GFP};
+use crate::kernel_ext::alloc::DATA_GFP;
+use crate::kernel_ext::helpers::{get_free_pages, virt_to_page};
+use crate::quantum::Quantum;
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::page::PAGE_SIZE;

@@ -16,16 +16,16 @@ use kernel::str::BStr;
 use kernel::sync::{Arc, Mutex, SetOnce};
 
 mod chrdev;
-mod compat;
-mod helpers;
+#[allow(dead_code, reason = "pagealloc uses only part of it")]
+mod kernel_ext;
 // chrdev gives a device's shared address space to its files; pagealloc has none.
 #[allow(dead_code)]
 mod mapping;
 mod page_block;
 
 use chrdev::{capable_sys_admin, seek_position, CharDevices, FileOps};
-use compat::param;
-use helpers::fatal_signal_pending;
+use kernel_ext::compat::param;
+use kernel_ext::helpers::fatal_signal_pending;
 use page_block::{Interface, PageBlock};
 
 module! {

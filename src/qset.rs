@@ -16,11 +16,10 @@
 //! of indexing, read, write and trim logic.
 
 use crate::chrdev::{Fault, Mapped};
-use crate::helpers::{available_bytes, fatal_signal_pending, total_ram_bytes};
-use crate::quantum::{
-    map_after, map_page, DataAlloc, Quantum, QuantumBytes, QuantumBytesMut, Sink, Source,
-};
-use crate::sparse::{self, SparseArray};
+use crate::kernel_ext::alloc::DataAlloc;
+use crate::kernel_ext::helpers::{available_bytes, fatal_signal_pending, total_ram_bytes};
+use crate::kernel_ext::sparse::{self, SparseArray};
+use crate::quantum::{map_after, map_page, Quantum, QuantumBytes, QuantumBytesMut, Sink, Source};
 use kernel::alloc::{flags::GFP_KERNEL_ACCOUNT, Vec};
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;

@@ -3,70 +3,18 @@
 //! A quantum, one block of a device's memory, and the only ways anything touches its bytes:
 //! through raw pointers, because a user mapping may read and write them at the same moment.
 //! Copies go to a [`Sink`] and come from a [`Source`]: the user's buffers (an iov_iter) or a
-//! test's. Also the allocator of the store's metadata, with the same rules as the data.
+//! test's.
 
 use crate::chrdev::{Fault, Mapped};
-use crate::helpers::{
+use crate::kernel_ext::helpers::{
     copy_bytes, copy_from_iter_nofault, copy_to_iter_nofault, iov_iter_zero_nofault, zero_bytes,
 };
-use core::alloc::Layout;
 use core::marker::PhantomData;
-use core::ptr::{self, NonNull};
-use kernel::alloc::allocator::Kmalloc;
-use kernel::alloc::{AllocError, Allocator, Flags, NumaNode};
+use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
-
-/// The flags of every allocation a write makes, data and metadata: charged to the writer's
-/// memory cgroup; no warning and no OOM killer on failure (`__GFP_NORETRY`), which is the
-/// writer's `ENOMEM`.
-pub(crate) const DATA_GFP: bindings::gfp_t =
-    bindings::GFP_KERNEL_ACCOUNT | bindings::__GFP_NOWARN | (1 << bindings::___GFP_NORETRY_BIT);
-
-/// `kvmalloc` with [`DATA_GFP`], whatever flags a caller passes: the kernel crate's `Flags`
-/// cannot say `__GFP_NORETRY`, and without it a small allocation that cannot be met wakes
-/// the OOM killer instead of failing.
-pub(crate) struct DataAlloc;
-
-// SAFETY: `realloc` is `kvrealloc_node_align` with a `Kmalloc`-compatible layout, as the
-// kernel crate's `KVmalloc` calls it: memory stays valid until freed through it, any pointer
-// it returned may be passed back, and it keeps `realloc`'s guarantees (only the flags differ).
-unsafe impl Allocator for DataAlloc {
-    const MIN_ALIGN: usize = bindings::ARCH_KMALLOC_MINALIGN;
-
-    unsafe fn realloc(
-        ptr: Option<NonNull<u8>>,
-        layout: Layout,
-        old_layout: Layout,
-        _flags: Flags,
-        _nid: NumaNode,
-    ) -> Result<NonNull<[u8]>, AllocError> {
-        let layout = Kmalloc::aligned_layout(layout);
-        let old = match ptr {
-            Some(p) if old_layout.size() != 0 => p.as_ptr().cast_const(),
-            _ => ptr::null(),
-        };
-        // SAFETY: `old` is null or, by the caller's contract, an allocation of this allocator,
-        // i.e. of `kvrealloc_node_align`; a size of 0 frees it.
-        let raw = unsafe {
-            bindings::kvrealloc_node_align(
-                old.cast(),
-                layout.size(),
-                layout.align(),
-                DATA_GFP,
-                bindings::NUMA_NO_NODE,
-            )
-        };
-        let start = if layout.size() == 0 {
-            NonNull::new(ptr::without_provenance_mut(layout.align())).ok_or(AllocError)?
-        } else {
-            NonNull::new(raw.cast::<u8>()).ok_or(AllocError)?
-        };
-        Ok(NonNull::slice_from_raw_parts(start, layout.size()))
-    }
-}
 
 /// One quantum of memory, owned: dropping it gives the memory back to its allocator.
 ///
@@ -80,7 +28,7 @@ pub(crate) unsafe trait Quantum: Sized + Send + Sync {
     /// The largest order this allocator accepts.
     const MAX_ORDER: u32;
 
-    /// Allocates `PAGE_SIZE << order` bytes with unspecified content, with [`DATA_GFP`].
+    /// Allocates `PAGE_SIZE << order` bytes with unspecified content, with [`DATA_GFP`](crate::kernel_ext::alloc::DATA_GFP).
     fn alloc(order: u32) -> Result<Self>;
 
     /// Start of the quantum's memory.

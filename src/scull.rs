@@ -4,12 +4,12 @@
 //! by scullp and scullv, which differ only in their [`Quantum`] type and names.
 
 use crate::chrdev::{seek_position, CharDevices, Fault, FileOps, Mapped};
-use crate::helpers::total_ram_bytes;
 use crate::ioctl::Settings;
+use crate::kernel_ext::helpers::total_ram_bytes;
+use crate::kernel_ext::rwsem::RwSem;
 use crate::mapping::SharedMapping;
 use crate::qset::{Budget, Geometry, QsetStore, MAX_QSET};
 use crate::quantum::{Quantum, SliceSink, SliceSource};
-use crate::rwsem::RwSem;
 use core::fmt;
 use kernel::bindings;
 use kernel::debugfs;

@@ -2,20 +2,17 @@
 
 //! scullp: LDD3's scull with quanta of whole pages from `__get_free_pages`.
 
-use compat::param;
 use kernel::prelude::*;
+use kernel_ext::compat::param;
 
 mod chrdev;
-mod compat;
-mod helpers;
 mod ioctl;
+mod kernel_ext;
 mod mapping;
 mod page_quantum;
 mod qset;
 mod quantum;
-mod rwsem;
 mod scull;
-mod sparse;
 
 module! {
     type: Scullp,

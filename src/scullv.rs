@@ -2,19 +2,16 @@
 
 //! scullv: LDD3's scull with virtually contiguous quanta from `vmalloc`.
 
-use compat::param;
 use kernel::prelude::*;
+use kernel_ext::compat::param;
 
 mod chrdev;
-mod compat;
-mod helpers;
 mod ioctl;
+mod kernel_ext;
 mod mapping;
 mod qset;
 mod quantum;
-mod rwsem;
 mod scull;
-mod sparse;
 mod vmalloc_quantum;
 
 module! {

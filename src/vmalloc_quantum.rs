@@ -2,7 +2,8 @@
 
 //! scullv's quanta: virtually contiguous blocks from `vmalloc`.
 
-use crate::quantum::{Quantum, DATA_GFP};
+use crate::kernel_ext::alloc::DATA_GFP;
+use crate::quantum::Quantum;
 use core::alloc::Layout;
 use core::ptr::NonNull;
 use kernel::alloc::allocator::Vmalloc;

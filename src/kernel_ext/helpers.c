@@ -2,7 +2,7 @@
 /*
  * What the Rust code cannot reach: macros and static inlines with no rust_helper_* in the
  * kernel crate. Each calls the public interface, so allocations keep their allocation tags.
- * Declared for Rust in src/helpers.rs.
+ * Declared for Rust in src/kernel_ext/helpers.rs.
  */
 #include <linux/cdev.h>
 #include <linux/fs.h>

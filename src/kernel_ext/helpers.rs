@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The C helpers of `helpers.c`. Each module links them all and uses a part.
+//! The C helpers of `helpers.c`: macros, static inlines and fields the kernel crate has no
+//! `rust_helper_*` or wrapper for. Each module links them all and uses a part.
 #![allow(dead_code)]
 
 use core::ffi::c_void;
@@ -9,8 +10,8 @@ use kernel::fs::Kiocb;
 use kernel::types::ForeignOwnable;
 
 // `struct page *`, `struct vm_fault *`, `struct vm_area_struct *`, `struct kiocb *` and the
-// like are passed as `void *`: Rust deems the bindings' structs not FFI-safe (they have zero-sized
-// members).
+// like are passed as `void *`: Rust deems the bindings' structs not FFI-safe (they have
+// zero-sized members).
 extern "C" {
     fn scull_page_to_pfn(page: *mut c_void) -> usize;
     fn scull_page_to_phys(page: *mut c_void) -> bindings::phys_addr_t;
