@@ -18,6 +18,7 @@
 use crate::chrdev::{Fault, Mapped};
 use crate::kernel_ext::alloc::DataAlloc;
 use crate::kernel_ext::helpers::{available_bytes, fatal_signal_pending, total_ram_bytes};
+use crate::kernel_ext::page::Order;
 use crate::kernel_ext::sparse::{self, SparseArray};
 use crate::quantum::{map_after, map_page, Quantum, QuantumBytes, QuantumBytesMut, Sink, Source};
 use kernel::alloc::{flags::GFP_KERNEL_ACCOUNT, Vec};
@@ -89,7 +90,7 @@ impl Budget {
 /// The shape of a device's store: quantum size and slots per set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Geometry {
-    order: u32,
+    order: Order,
     qset: usize,
 }
 
@@ -97,16 +98,16 @@ pub(crate) struct Geometry {
 pub(crate) const MAX_QSET: usize = 1 << 16;
 
 impl Geometry {
-    /// Checks `order` against the allocator's limit and `qset` against `1..=MAX_QSET`.
-    pub(crate) fn new<Q: Quantum>(order: u32, qset: usize) -> Result<Self> {
-        if order > Q::MAX_ORDER || qset == 0 || qset > MAX_QSET {
+    /// Checks `qset` against `1..=MAX_QSET` (the order is checked by its type).
+    pub(crate) fn new(order: Order, qset: usize) -> Result<Self> {
+        if qset == 0 || qset > MAX_QSET {
             return Err(EINVAL);
         }
         Ok(Self { order, qset })
     }
 
     /// The allocation order of each quantum.
-    pub(crate) fn order(&self) -> u32 {
+    pub(crate) fn order(&self) -> Order {
         self.order
     }
 
@@ -117,10 +118,10 @@ impl Geometry {
 
     /// Bytes per quantum.
     pub(crate) fn quantum(&self) -> usize {
-        PAGE_SIZE << self.order
+        self.order.bytes()
     }
 
-    /// Bytes per quantum set. Cannot overflow: `PAGE_SIZE << MAX_ORDER` times `MAX_QSET`
+    /// Bytes per quantum set. Cannot overflow: `PAGE_SIZE << Order::MAX` times `MAX_QSET`
     /// stays far below 2^63.
     pub(crate) fn set_bytes(&self) -> u64 {
         self.quantum() as u64 * self.qset as u64
@@ -130,7 +131,7 @@ impl Geometry {
     pub(crate) fn locate(&self, pos: u64) -> (u64, usize, usize) {
         let set = pos / self.set_bytes();
         let in_set = pos % self.set_bytes();
-        let slot = (in_set >> (self.order as usize + kernel::page::PAGE_SHIFT)) as usize;
+        let slot = (in_set >> (self.order.get() as usize + kernel::page::PAGE_SHIFT)) as usize;
         let offset = (in_set as usize) & (self.quantum() - 1);
         (set, slot, offset)
     }

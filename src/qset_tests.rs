@@ -6,15 +6,17 @@ use kernel::prelude::*;
 
 #[kunit_tests(scull_qset)]
 mod tests {
+    use crate::kernel_ext::page::Order;
     use crate::page_quantum::PageQuantum as Q;
     use crate::qset::{Budget, Geometry, QsetStore, MAX_QSET};
-    use crate::quantum::{Quantum, QuantumBytes, QuantumBytesMut, Sink, Source};
+    use crate::quantum::{QuantumBytes, QuantumBytesMut, Sink, Source};
     use kernel::page::PAGE_SIZE;
     use kernel::prelude::*;
     use kernel::sync::Arc;
 
     fn geometry(order: u32, qset: usize) -> Geometry {
-        Geometry::new::<Q>(order, qset).expect("valid geometry")
+        let order = Order::new(order).expect("valid order");
+        Geometry::new(order, qset).expect("valid geometry")
     }
 
     fn budget(limit: usize) -> Arc<Budget> {
@@ -127,10 +129,12 @@ mod tests {
 
     #[test]
     fn geometry_rejects_bad_shapes() {
-        assert!(Geometry::new::<Q>(Q::MAX_ORDER + 1, 1).is_err());
-        assert!(Geometry::new::<Q>(0, 0).is_err());
-        assert!(Geometry::new::<Q>(0, MAX_QSET + 1).is_err());
-        assert!(Geometry::new::<Q>(Q::MAX_ORDER, MAX_QSET).is_ok());
+        let zero = Order::new(0).expect("order 0");
+        let max = Order::new(Order::MAX).expect("the largest order");
+        assert!(Order::new(Order::MAX + 1).is_none());
+        assert!(Geometry::new(zero, 0).is_err());
+        assert!(Geometry::new(zero, MAX_QSET + 1).is_err());
+        assert!(Geometry::new(max, MAX_QSET).is_ok());
     }
 
     #[test]

@@ -9,11 +9,11 @@ use crate::chrdev::{Fault, Mapped};
 use crate::kernel_ext::helpers::{
     copy_bytes, copy_from_iter_nofault, copy_to_iter_nofault, iov_iter_zero_nofault, zero_bytes,
 };
+use crate::kernel_ext::page::Order;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::iov::{IovIterDest, IovIterSource};
-use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
 
 /// One quantum of memory, owned: dropping it gives the memory back to its allocator.
@@ -25,17 +25,16 @@ use kernel::prelude::*;
 /// alone: once a page of the quantum is in a user mapping (see `page`), user space may read
 /// and write it at any time, so no Rust reference to the bytes may ever be made.
 pub(crate) unsafe trait Quantum: Sized + Send + Sync {
-    /// The largest order this allocator accepts.
-    const MAX_ORDER: u32;
-
-    /// Allocates `PAGE_SIZE << order` bytes with unspecified content, with [`DATA_GFP`](crate::kernel_ext::alloc::DATA_GFP).
-    fn alloc(order: u32) -> Result<Self>;
+    /// Allocates `PAGE_SIZE << order` bytes with unspecified content, with [`DATA_GFP`].
+    ///
+    /// [`DATA_GFP`]: crate::kernel_ext::alloc::DATA_GFP
+    fn alloc(order: Order) -> Result<Self>;
 
     /// Start of the quantum's memory.
     fn addr(&self) -> NonNull<u8>;
 
     /// The quantum's allocation order.
-    fn order(&self) -> u32;
+    fn order(&self) -> Order;
 
     /// The `index`th page of the quantum, `None` past its last: an order-0 page with its own
     /// reference count, not anonymous, valid while the quantum is, which can be inserted into
@@ -44,7 +43,7 @@ pub(crate) unsafe trait Quantum: Sized + Send + Sync {
 
     /// Bytes per quantum.
     fn len(&self) -> usize {
-        PAGE_SIZE << self.order()
+        self.order().bytes()
     }
 }
 

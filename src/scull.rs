@@ -6,6 +6,7 @@
 use crate::chrdev::{seek_position, CharDevices, Fault, FileOps, Mapped};
 use crate::ioctl::Settings;
 use crate::kernel_ext::helpers::total_ram_bytes;
+use crate::kernel_ext::page::Order;
 use crate::kernel_ext::rwsem::RwSem;
 use crate::mapping::SharedMapping;
 use crate::qset::{Budget, Geometry, QsetStore, MAX_QSET};
@@ -58,7 +59,7 @@ pub(crate) struct ScullDevice<Q: Quantum> {
     writers: RwSem<()>,
     #[pin]
     data: RwSem<QsetStore<Q>>,
-    settings: Arc<Settings<Q>>,
+    settings: Arc<Settings>,
     /// Writes end here (`ENOSPC`); 0 for no limit.
     limit: u64,
     /// The address space of every open file, and so every mapping, of the device.
@@ -71,7 +72,7 @@ const BOUNCE: usize = 256;
 
 impl<Q: Quantum> ScullDevice<Q> {
     fn new(
-        settings: Arc<Settings<Q>>,
+        settings: Arc<Settings>,
         budget: Arc<Budget>,
         limit: u64,
         mapping: SharedMapping,
@@ -326,7 +327,7 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
 
 /// Checks the parameters, logging one line for the first bad one; gives the devices' shape
 /// and the module's memory bound in bytes.
-fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<(Geometry, u64)> {
+fn validate(name: &CStr, p: &Params) -> Result<(Geometry, u64)> {
     if p.major >= MAJOR_LIMIT {
         pr_err!(
             "{name}_major={} is invalid: majors are below {MAJOR_LIMIT}\n",
@@ -338,14 +339,12 @@ fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<(Geometry, u64)> {
         pr_err!("{name}_devs={} is invalid: 1 to {MAX_DEVS}\n", p.devs);
         return Err(EINVAL);
     }
-    if p.order > Q::MAX_ORDER {
-        pr_err!(
-            "{name}_order={} is invalid: 0 to {}\n",
-            p.order,
-            Q::MAX_ORDER
-        );
+    // Both devices take page-allocator orders: vmalloc could go higher, but one limit keeps
+    // the two alike.
+    let Some(order) = Order::new(p.order) else {
+        pr_err!("{name}_order={} is invalid: 0 to {}\n", p.order, Order::MAX);
         return Err(EINVAL);
-    }
+    };
     let ram = total_ram_bytes();
     if u64::from(p.total_mib) > ram >> 20 {
         pr_err!(
@@ -355,7 +354,7 @@ fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<(Geometry, u64)> {
         );
         return Err(EINVAL);
     }
-    let geometry = Geometry::new::<Q>(p.order, p.qset as usize).inspect_err(|_| {
+    let geometry = Geometry::new(order, p.qset as usize).inspect_err(|_| {
         pr_err!("{name}_qset={} is invalid: 1 to {MAX_QSET}\n", p.qset);
     })?;
     let total = match p.total_mib {
@@ -381,7 +380,7 @@ pub(crate) fn register<Q: Quantum + 'static>(
     params: &Params,
     module: &'static ThisModule,
 ) -> Result<Scull<Q>> {
-    let (geometry, total) = validate::<Q>(name, params)?;
+    let (geometry, total) = validate(name, params)?;
     let settings = Arc::pin_init(Settings::new(geometry), GFP_KERNEL)?;
     let budget = Arc::new(
         Budget::new(usize::try_from(total).unwrap_or(usize::MAX)),
@@ -419,7 +418,7 @@ pub(crate) fn register<Q: Quantum + 'static>(
         "major {}, {} devices, order {} ({}-byte quanta), qset {}, limit {} MiB, all devices at most {} MiB\n",
         devices.major(),
         params.devs,
-        geometry.order(),
+        geometry.order().get(),
         geometry.quantum(),
         geometry.qset(),
         params.limit_mib,
@@ -453,7 +452,7 @@ impl<Q: Quantum> fmt::Debug for MemDump<Q> {
                 f,
                 "{}{i} {} {} {} {} {} {} {}",
                 self.name,
-                g.order(),
+                g.order().get(),
                 g.qset(),
                 data.size(),
                 data.sets(),

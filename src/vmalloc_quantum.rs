@@ -3,6 +3,7 @@
 //! scullv's quanta: virtually contiguous blocks from `vmalloc`.
 
 use crate::kernel_ext::alloc::DATA_GFP;
+use crate::kernel_ext::page::Order;
 use crate::quantum::Quantum;
 use core::alloc::Layout;
 use core::ptr::NonNull;
@@ -19,7 +20,7 @@ use kernel::prelude::*;
 /// `addr` came from `Vmalloc` with `layout(order)`, not freed yet.
 pub(crate) struct VmallocQuantum {
     addr: NonNull<u8>,
-    order: u32,
+    order: Order,
 }
 
 // SAFETY: The value holds nothing tied to a thread: any thread may copy to or from the block
@@ -28,27 +29,21 @@ unsafe impl Send for VmallocQuantum {}
 // SAFETY: `&VmallocQuantum` gives only the block's address, order and pages.
 unsafe impl Sync for VmallocQuantum {}
 
-fn layout(order: u32) -> Layout {
+fn layout(order: Order) -> Layout {
     // Cannot fail: sizes up to `PAGE_SIZE << MAX_PAGE_ORDER` with page alignment are valid.
-    Layout::from_size_align(PAGE_SIZE << order, PAGE_SIZE).unwrap_or(Layout::new::<u8>())
+    Layout::from_size_align(order.bytes(), PAGE_SIZE).unwrap_or(Layout::new::<u8>())
 }
 
 // SAFETY: `addr` starts the `PAGE_SIZE << order` bytes allocated for `order`, which only
 // `drop` frees (type invariant); `page` gives their pages, which user mappings may share.
 unsafe impl Quantum for VmallocQuantum {
-    // vmalloc could go higher; the same limit as scullp keeps the two devices alike.
-    const MAX_ORDER: u32 = bindings::MAX_PAGE_ORDER;
-
-    fn alloc(order: u32) -> Result<Self> {
-        if order > Self::MAX_ORDER {
-            return Err(EINVAL);
-        }
+    fn alloc(order: Order) -> Result<Self> {
         // Not `Vmalloc::alloc`: the kernel crate's flags cannot say `__GFP_NORETRY`.
         // SAFETY: A null pointer asks for a new allocation; size and alignment are valid.
         let addr = unsafe {
             bindings::vrealloc_node_align(
                 core::ptr::null(),
-                PAGE_SIZE << order,
+                order.bytes(),
                 PAGE_SIZE,
                 DATA_GFP,
                 bindings::NUMA_NO_NODE,
@@ -64,12 +59,12 @@ unsafe impl Quantum for VmallocQuantum {
         self.addr
     }
 
-    fn order(&self) -> u32 {
+    fn order(&self) -> Order {
         self.order
     }
 
     fn page(&self, index: usize) -> Option<NonNull<bindings::page>> {
-        if index >= 1 << self.order {
+        if index >= self.order.pages() {
             return None;
         }
         let addr = self.addr.as_ptr() as usize + index * PAGE_SIZE;

@@ -4,6 +4,7 @@
 //! `rust_helper_*` or wrapper for. Each module links them all and uses a part.
 #![allow(dead_code)]
 
+use crate::kernel_ext::page::Order;
 use core::ffi::c_void;
 use kernel::bindings;
 use kernel::fs::Kiocb;
@@ -88,10 +89,10 @@ pub(crate) unsafe fn virt_to_page(addr: usize) -> *mut bindings::page {
 ///
 /// # Safety
 ///
-/// `gfp` must not hold `__GFP_HIGHMEM` and `order` must be at most `MAX_PAGE_ORDER`.
-pub(crate) unsafe fn get_free_pages(gfp: bindings::gfp_t, order: u32) -> usize {
-    // SAFETY: The caller passes valid flags and order.
-    unsafe { scull_get_free_pages(gfp, order) }
+/// `gfp` must not hold `__GFP_HIGHMEM`.
+pub(crate) unsafe fn get_free_pages(gfp: bindings::gfp_t, order: Order) -> usize {
+    // SAFETY: The caller passes valid flags; an `Order` is one the allocator takes.
+    unsafe { scull_get_free_pages(gfp, order.get()) }
 }
 
 /// Whether the current task has been sent a fatal signal (`SIGKILL`).

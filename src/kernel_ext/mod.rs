@@ -7,5 +7,6 @@
 pub(crate) mod alloc;
 pub(crate) mod compat;
 pub(crate) mod helpers;
+pub(crate) mod page;
 pub(crate) mod rwsem;
 pub(crate) mod sparse;
