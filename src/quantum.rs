@@ -250,13 +250,17 @@ pub(crate) fn map_after<'a, Q: Quantum + 'a>(
     fault: &Fault,
     pages: impl Iterator<Item = (&'a Q, usize)>,
 ) {
-    let mut found = [NonNull::dangling(); FAULT_AROUND - 1];
-    let mut n = 0;
-    for (q, index) in pages.take(FAULT_AROUND - 1) {
-        let Some(page) = q.page(index) else {
-            break;
-        };
-        found[n] = page;
+    let mut pages = pages
+        .take(FAULT_AROUND - 1)
+        .map_while(|(q, index)| q.page(index));
+    let Some(first) = pages.next() else {
+        return;
+    };
+    // Filled from the front; the tail repeats the first page and is not passed on.
+    let mut found = [first; FAULT_AROUND - 1];
+    let mut n = 1;
+    for (slot, page) in found[1..].iter_mut().zip(pages) {
+        *slot = page;
         n += 1;
     }
     // SAFETY: Each page comes from `Quantum::page` of a quantum borrowed across this call: a

@@ -114,8 +114,13 @@ impl<Q: Quantum> ScullDevice<Q> {
             // Straight into the user's buffer: one copy under the lock when it is present.
             let (n, more) = match self.data.read() {
                 Ok(data) => {
-                    // The store's only error is a fault before the first byte.
-                    let n = data.read(at, len - done, out).unwrap_or(0);
+                    let n = match data.read(at, len - done, out) {
+                        Ok(n) => n,
+                        // A fault before the first byte: the kernel buffer below brings the
+                        // page in.
+                        Err(e) if e == EFAULT => 0,
+                        Err(e) => return (done, Err(e)),
+                    };
                     (n, at + (n as u64) < data.size())
                 }
                 Err(e) => return (done, Err(e)),
@@ -404,7 +409,7 @@ pub(crate) fn register<Q: Quantum + 'static>(
     }
     let dir = debugfs::Dir::new(name);
     let dump = MemDump {
-        name: name.to_str().unwrap_or("scull"),
+        name: name.to_str().map_err(|_| EINVAL)?,
         devices: dumped,
         budget,
     };

@@ -5,10 +5,7 @@
 use crate::kernel_ext::alloc::DATA_GFP;
 use crate::kernel_ext::page::Order;
 use crate::quantum::Quantum;
-use core::alloc::Layout;
 use core::ptr::NonNull;
-use kernel::alloc::allocator::Vmalloc;
-use kernel::alloc::Allocator;
 use kernel::bindings;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
@@ -17,7 +14,7 @@ use kernel::prelude::*;
 ///
 /// # Invariants
 ///
-/// `addr` came from `Vmalloc` with `layout(order)`, not freed yet.
+/// `addr` came from `vrealloc_node_align` for `PAGE_SIZE << order` bytes, not freed yet.
 pub(crate) struct VmallocQuantum {
     addr: NonNull<u8>,
     order: Order,
@@ -28,11 +25,6 @@ pub(crate) struct VmallocQuantum {
 unsafe impl Send for VmallocQuantum {}
 // SAFETY: `&VmallocQuantum` gives only the block's address, order and pages.
 unsafe impl Sync for VmallocQuantum {}
-
-fn layout(order: Order) -> Layout {
-    // Cannot fail: sizes up to `PAGE_SIZE << MAX_PAGE_ORDER` with page alignment are valid.
-    Layout::from_size_align(order.bytes(), PAGE_SIZE).unwrap_or(Layout::new::<u8>())
-}
 
 // SAFETY: `addr` starts the `PAGE_SIZE << order` bytes allocated for `order`, which only
 // `drop` frees (type invariant); `page` gives their pages, which user mappings may share.
@@ -75,8 +67,10 @@ unsafe impl Quantum for VmallocQuantum {
 
 impl Drop for VmallocQuantum {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the block came from `Vmalloc` with this layout and
-        // is freed here, once.
-        unsafe { Vmalloc::free(self.addr, layout(self.order)) };
+        // Not `Vmalloc::free`: the block is not `Vmalloc`'s (see `alloc`), and `kvfree` needs
+        // no `Layout` rebuilt from the order.
+        // SAFETY: By the type invariant the block came from `vrealloc_node_align`; it is freed
+        // here, once.
+        unsafe { bindings::kvfree(self.addr.as_ptr().cast()) };
     }
 }
