@@ -469,3 +469,75 @@ impl<Q: Quantum> fmt::Debug for MemDump<Q> {
         write!(f, "total {} of {}", self.budget.held(), self.budget.limit())
     }
 }
+
+/// A scull module's crate root: its `module!`, whose parameters carry the module's name
+/// (`scullp_order`...), and the module value that registers the devices with quanta of
+/// `$quantum`. The crate root declares the source modules and invokes this once.
+macro_rules! scull_module {
+    (
+        name: $name:tt,
+        quantum: $quantum:ty,
+        order: $order:tt,
+        description: $description:tt $(,)?
+    ) => {
+        ::kernel::macros::paste! {
+            ::kernel::macros::module! {
+                type: ScullModule,
+                name: $name,
+                authors: ["scull-rs developers"],
+                description: $description,
+                license: "GPL",
+                params: {
+                    [<$name _major>]: u32 {
+                        default: 0,
+                        description: "Major number (0: dynamic)",
+                    },
+                    [<$name _devs>]: u32 {
+                        default: 4,
+                        description: "Number of devices",
+                    },
+                    [<$name _order>]: u32 {
+                        default: $order,
+                        description: "Quantum order: quanta are PAGE_SIZE << order bytes",
+                    },
+                    [<$name _qset>]: u32 {
+                        default: 500,
+                        description: "Quanta per quantum set",
+                    },
+                    [<$name _limit_mib>]: u32 {
+                        default: 256,
+                        description: "Most MiB a device holds (writes past it get ENOSPC); 0: no limit",
+                    },
+                    [<$name _total_mib>]: u32 {
+                        default: 0,
+                        description: "Most MiB all devices hold together, data and metadata (writes past it get ENOSPC); 0: half of RAM",
+                    },
+                },
+            }
+
+            struct ScullModule {
+                _scull: $crate::scull::Scull<$quantum>,
+            }
+
+            impl ::kernel::Module for ScullModule {
+                fn init(
+                    module: &'static ::kernel::ThisModule,
+                ) -> ::kernel::error::Result<Self> {
+                    use $crate::kernel_ext::compat::param;
+                    let params = $crate::scull::Params {
+                        major: param(module_parameters::[<$name _major>].value()),
+                        devs: param(module_parameters::[<$name _devs>].value()),
+                        order: param(module_parameters::[<$name _order>].value()),
+                        qset: param(module_parameters::[<$name _qset>].value()),
+                        limit_mib: param(module_parameters::[<$name _limit_mib>].value()),
+                        total_mib: param(module_parameters::[<$name _total_mib>].value()),
+                    };
+                    let name = <Self as ::kernel::ModuleMetadata>::NAME;
+                    let scull = $crate::scull::register(name, &params, module)?;
+                    Ok(Self { _scull: scull })
+                }
+            }
+        }
+    };
+}
+pub(crate) use scull_module;
