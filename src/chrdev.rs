@@ -6,20 +6,23 @@
 //!
 //! The kernel crate's `MiscDevice` has no `llseek` and one minor per device, and scull needs
 //! both, so this file talks to the C interface directly. Unsafe code lives here, in
-//! `quantum.rs` and `rwsem.rs`, in the quantum allocators and in `helpers.rs`.
+//! `quantum.rs`, in the quantum allocators and in `kernel_ext/`.
 
-use crate::helpers::{file_open, kiocb_append, vmf_map_after, vmf_map_page, vmf_pgoff_and_vma};
+use crate::kernel_ext::helpers::{
+    file_open, inode_cdev, kiocb_append, vmf_map_after, vmf_map_page, vmf_pgoff_and_vma,
+};
 use crate::mapping::SharedMapping;
-use core::ffi::c_void;
 use core::ptr::{self, NonNull};
 use kernel::bindings;
+use kernel::container_of;
 use kernel::error::{from_err_ptr, to_result};
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
+use kernel::fs::Kiocb;
 use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::mm::virt::VmaNew;
 use kernel::prelude::*;
-use kernel::sync::Arc;
-use kernel::types::Opaque;
+use kernel::sync::{Arc, ArcBorrow};
+use kernel::types::{ForeignOwnable, Opaque};
 
 /// What a device does with the calls on its open files. Each minor is one `T`.
 pub(crate) trait FileOps: Send + Sync + Sized + 'static {
@@ -115,15 +118,35 @@ impl Fault {
     }
 }
 
-/// What an open file leads back to: `file->f_op` points to `fops`, the first field
-/// (`repr(C)`), so it is a pointer to the whole.
-#[repr(C)]
+/// What the cdev is embedded in, as in LDD3's `scull_dev`: `open` and `mmap` reach it from
+/// the inode's `i_cdev` with `container_of!`.
 struct Shared<T> {
     fops: bindings::file_operations,
     vm_ops: bindings::vm_operations_struct,
     cdev: Opaque<bindings::cdev>,
     first: bindings::dev_t,
     devices: KVec<Arc<T>>,
+}
+
+impl<T: FileOps> Shared<T> {
+    /// The `Shared<T>` whose cdev `inode` is opened through.
+    ///
+    /// # Safety
+    ///
+    /// `inode` must be the live inode of a file opened, or being opened, by [`open`] for this
+    /// `T`, for `'a` at most as long as the file.
+    unsafe fn of_inode<'a>(inode: *mut bindings::inode) -> &'a Self {
+        // SAFETY: `chrdev_open` set `i_cdev` to the cdev whose table it gave the file before it
+        // called `open::<T>`, so a cdev initialised with the table of a `Shared<T>`: only
+        // `register` puts `open::<T>` in a table, and only into the `cdev` field beside it. The
+        // pointer leaves that field, in bounds of the `Shared<T>`. `i_cdev` changes only in
+        // `cdev_del` (and on the inode's eviction), and the file holds the inode and the module,
+        // whose registration keeps the `Shared<T>` pinned until after `cdev_del`.
+        unsafe {
+            let cdev = Opaque::cast_from(inode_cdev(inode)).cast_mut();
+            &*container_of!(cdev, Self, cdev)
+        }
+    }
 }
 
 /// A registered region of minors with their nodes. Dropping it removes the nodes, the class,
@@ -311,11 +334,12 @@ pub(crate) fn seek_position(
 ///
 /// # Safety
 ///
-/// `file` must be a live file whose `private_data` was set by [`open`] for this `T`.
-unsafe fn device<'a, T: FileOps>(file: *mut bindings::file) -> &'a T {
-    // SAFETY: `open` stored a reference of an `Arc<T>` that the file owns until `release`,
+/// `file` must be a live file whose `private_data` was set by [`open`] for this `T`, and `'a`
+/// must end before its `release`.
+unsafe fn device<'a, T: FileOps>(file: *mut bindings::file) -> ArcBorrow<'a, T> {
+    // SAFETY: `open` stored `into_foreign` of an `Arc<T>` that the file owns until `release`,
     // which the VFS calls only after the last use of the file.
-    unsafe { &*((*file).private_data as *const T) }
+    unsafe { <Arc<T> as ForeignOwnable>::borrow((*file).private_data) }
 }
 
 fn to_errno_isize(e: Error) -> isize {
@@ -329,9 +353,8 @@ unsafe extern "C" fn open<T: FileOps>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> c_int {
-    // SAFETY: The VFS set `f_op` to the table our cdev was initialised with, the first field
-    // of a `Shared<T>` (`repr(C)`), and the registration owning it outlives every open file.
-    let shared = unsafe { &*(*file).f_op.cast::<Shared<T>>() };
+    // SAFETY: `inode` is the live inode being opened by this `open::<T>`.
+    let shared = unsafe { Shared::<T>::of_inode(inode) };
     // SAFETY: `inode` is live for the call.
     let rdev = unsafe { (*inode).i_rdev };
     let Some(dev) = shared.devices.get(rdev.wrapping_sub(shared.first) as usize) else {
@@ -347,7 +370,7 @@ unsafe extern "C" fn open<T: FileOps>(
             // the device and its shared inode outlive the file.
             unsafe {
                 file_open(file, shared_inode);
-                (*file).private_data = Arc::into_raw(this) as *mut c_void;
+                (*file).private_data = this.into_foreign();
             }
             0
         }
@@ -362,9 +385,9 @@ unsafe extern "C" fn release<T: FileOps>(
     _inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> c_int {
-    // SAFETY: `open` stored `Arc::into_raw` of an `Arc<T>` the file owns; nothing uses the
+    // SAFETY: `open` stored `into_foreign` of an `Arc<T>` the file owns; nothing uses the
     // file after this, so the reference is given back once.
-    drop(unsafe { Arc::from_raw((*file).private_data as *const T) });
+    drop(unsafe { <Arc<T> as ForeignOwnable>::from_foreign((*file).private_data) });
     0
 }
 
@@ -379,9 +402,11 @@ unsafe extern "C" fn read_iter<T: FileOps>(
     // SAFETY: The VFS passes a valid iov_iter, used only here for the call, whose user memory
     // may be written with the usual C copies.
     let out = unsafe { IovIterDest::from_raw(to) };
-    // SAFETY: The kiocb is live for the call; its file was opened by `open`.
-    let (dev, pos) = unsafe { (device::<T>((*iocb).ki_filp), &mut (*iocb).ki_pos) };
-    match dev.read(pos, out) {
+    // SAFETY: The kiocb is live for the call, and only this call uses it; its file's private
+    // data is the `Arc<T>` that `open` stored.
+    let mut kiocb = unsafe { Kiocb::<Arc<T>>::from_raw(iocb) };
+    let dev = kiocb.file();
+    match dev.read(kiocb.ki_pos_mut(), out) {
         Ok(n) => n as isize,
         Err(e) => to_errno_isize(e),
     }
@@ -397,11 +422,11 @@ unsafe extern "C" fn write_iter<T: FileOps>(
     // SAFETY: The VFS passes a valid iov_iter, used only here for the call, whose user memory
     // may be read with the usual C copies.
     let input = unsafe { IovIterSource::from_raw(from) };
-    // SAFETY: The kiocb is live for the call; its file was opened by `open`.
-    let (dev, pos) = unsafe { (device::<T>((*iocb).ki_filp), &mut (*iocb).ki_pos) };
-    // SAFETY: As above.
-    let append = unsafe { kiocb_append(iocb) };
-    match dev.write(pos, input, append) {
+    // SAFETY: As in `read_iter`.
+    let mut kiocb = unsafe { Kiocb::<Arc<T>>::from_raw(iocb) };
+    let dev = kiocb.file();
+    let append = kiocb_append(&kiocb);
+    match dev.write(kiocb.ki_pos_mut(), input, append) {
         Ok(n) => n as isize,
         Err(e) => to_errno_isize(e),
     }
@@ -455,9 +480,10 @@ unsafe extern "C" fn mmap<T: FileOps>(
     file: *mut bindings::file,
     vma: *mut bindings::vm_area_struct,
 ) -> c_int {
-    // SAFETY: As in `open`, `f_op` leads to our `Shared<T>`; the file is live for the call.
-    let shared = unsafe { &*(*file).f_op.cast::<Shared<T>>() };
-    // SAFETY: Called on a file opened by `open`.
+    // SAFETY: The file is live for the call and was opened by `open::<T>` with the inode
+    // `f_inode` (not the shared inode, which gives only its address space: `file_open`).
+    let shared = unsafe { Shared::<T>::of_inode((*file).f_inode) };
+    // SAFETY: Called on a file opened by `open`, live for the call.
     let dev = unsafe { device::<T>(file) };
     // SAFETY: The vma is undergoing its initial setup for the duration of this call.
     let (new, pgoff) = unsafe { (VmaNew::from_raw(vma), (*vma).vm_pgoff) };
@@ -467,7 +493,7 @@ unsafe extern "C" fn mmap<T: FileOps>(
     // SAFETY: Still in the initial setup: nothing else reads these fields yet. The device
     // and the ops outlive the vma, which holds the file and so the module.
     unsafe {
-        (*vma).vm_private_data = core::ptr::from_ref(dev).cast_mut().cast();
+        (*vma).vm_private_data = ptr::from_ref::<T>(&dev).cast_mut().cast();
         (*vma).vm_ops = &shared.vm_ops;
     }
     0

@@ -6,9 +6,8 @@
 //! -EINVAL and changes nothing) and the settings are under a lock.
 
 use crate::chrdev::capable_sys_admin;
+use crate::kernel_ext::page::Order;
 use crate::qset::Geometry;
-use crate::quantum::Quantum;
-use core::marker::PhantomData;
 use kernel::ioctl::{_IO, _IOC_NR, _IOR, _IOW, _IOWR};
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -52,12 +51,10 @@ enum Op {
 
 /// The order and qset a module's devices take at their next truncation.
 #[pin_data]
-pub(crate) struct Settings<Q> {
+pub(crate) struct Settings {
     #[pin]
     next: Mutex<Geometry>,
     initial: Geometry,
-    // Only the allocator's limits are used: no `Q` is held.
-    _quantum: PhantomData<fn() -> Q>,
 }
 
 fn read_int(arg: usize) -> Result<i32> {
@@ -72,17 +69,16 @@ fn write_int(arg: usize, value: i32) -> Result {
         .write(&value)
 }
 
-impl<Q: Quantum> Settings<Q> {
+impl Settings {
     /// Settings starting at (and reset to) `initial`.
     pub(crate) fn new(initial: Geometry) -> impl PinInit<Self> {
         pin_init!(Self {
             next <- new_mutex!(initial),
             initial,
-            _quantum: PhantomData,
         })
     }
 
-    /// The shape of a device's list after its next truncation.
+    /// The shape of a device's store after its next truncation.
     pub(crate) fn next(&self) -> Geometry {
         *self.next.lock()
     }
@@ -125,15 +121,15 @@ impl<Q: Quantum> Settings<Q> {
             if let Some(value) = given {
                 let value = u32::try_from(value).map_err(|_| EINVAL)?;
                 *next = if is_order {
-                    Geometry::new::<Q>(value, old.qset())?
+                    Geometry::new(Order::new(value).ok_or(EINVAL)?, old.qset())?
                 } else {
-                    Geometry::new::<Q>(old.order(), value as usize)?
+                    Geometry::new(old.order(), value as usize)?
                 };
             }
             (old, *next)
         };
         let current = if is_order {
-            old.order() as i32
+            old.order().get() as i32
         } else {
             old.qset() as i32
         };

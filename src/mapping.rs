@@ -5,7 +5,7 @@
 //! out of every mapping with one `unmap_mapping_range`, as a file system does. The address
 //! space is an inode's, on a private pseudo file system (as DRM does).
 
-use crate::helpers::{inode_new, inode_put, inode_unmap};
+use crate::kernel_ext::helpers::{inode_new, inode_put, inode_unmap};
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::error::from_err_ptr;

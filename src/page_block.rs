@@ -3,7 +3,10 @@
 //! Blocks of `2^order` pages from the buddy allocator, through its two interfaces, each an
 //! owner that frees itself once, with its order.
 
-use crate::helpers::{get_free_pages, page_address, page_to_pfn, page_to_phys, virt_to_page};
+use crate::kernel_ext::helpers::{
+    get_free_pages, page_address, page_to_pfn, page_to_phys, virt_to_page,
+};
+use crate::kernel_ext::page::Order;
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::prelude::*;
@@ -34,7 +37,7 @@ impl Interface {
 /// and not yet freed; it is in the direct map (no `__GFP_HIGHMEM`).
 pub(crate) struct PageBlock {
     page: NonNull<bindings::page>,
-    order: u32,
+    order: Order,
     interface: Interface,
 }
 
@@ -44,20 +47,17 @@ unsafe impl Send for PageBlock {}
 impl PageBlock {
     /// Allocates a block through `interface`; zeroed if asked. Fails with `ENOMEM`, with no
     /// warning in the log.
-    pub(crate) fn alloc(interface: Interface, order: u32, zeroed: bool) -> Result<Self> {
-        if order > bindings::MAX_PAGE_ORDER {
-            return Err(EINVAL);
-        }
+    pub(crate) fn alloc(interface: Interface, order: Order, zeroed: bool) -> Result<Self> {
         let mut gfp = bindings::GFP_KERNEL | bindings::__GFP_NOWARN;
         if zeroed {
             gfp |= bindings::__GFP_ZERO;
         }
         let page = match interface {
-            // SAFETY: Any flags without `__GFP_HIGHMEM` and an order up to MAX_PAGE_ORDER are
-            // valid arguments.
-            Interface::AllocPages => unsafe { bindings::alloc_pages(gfp, order) },
+            // SAFETY: Any flags without `__GFP_HIGHMEM` and an `Order` (at most
+            // `MAX_PAGE_ORDER`) are valid arguments.
+            Interface::AllocPages => unsafe { bindings::alloc_pages(gfp, order.get()) },
             Interface::GetFreePages => {
-                // SAFETY: As above.
+                // SAFETY: The flags have no `__GFP_HIGHMEM`.
                 let addr = unsafe { get_free_pages(gfp, order) };
                 if addr == 0 {
                     core::ptr::null_mut()
@@ -80,11 +80,11 @@ impl PageBlock {
     }
 
     pub(crate) fn order(&self) -> u32 {
-        self.order
+        self.order.get()
     }
 
     pub(crate) fn pages(&self) -> usize {
-        1 << self.order
+        self.order.pages()
     }
 
     /// The page frame number of the first page.
@@ -111,11 +111,13 @@ impl Drop for PageBlock {
         match self.interface {
             // SAFETY: The block came from `alloc_pages` at this order and is freed once.
             Interface::AllocPages => unsafe {
-                bindings::__free_pages(self.page.as_ptr(), self.order)
+                bindings::__free_pages(self.page.as_ptr(), self.order.get())
             },
             // SAFETY: The block came from `__get_free_pages` at this order, whose address
             // `virt` gives back; it is freed once.
-            Interface::GetFreePages => unsafe { bindings::free_pages(self.virt(), self.order) },
+            Interface::GetFreePages => unsafe {
+                bindings::free_pages(self.virt(), self.order.get())
+            },
         }
     }
 }

@@ -2,8 +2,10 @@
 
 //! scullp's quanta: blocks of `2^order` pages from `__get_free_pages`.
 
-use crate::helpers::{get_free_pages, virt_to_page};
-use crate::quantum::{Quantum, DATA_GFP};
+use crate::kernel_ext::alloc::DATA_GFP;
+use crate::kernel_ext::helpers::{get_free_pages, virt_to_page};
+use crate::kernel_ext::page::Order;
+use crate::quantum::Quantum;
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::page::PAGE_SIZE;
@@ -19,7 +21,7 @@ use kernel::prelude::*;
 /// none of its pages is freed yet.
 pub(crate) struct PageQuantum {
     addr: NonNull<u8>,
-    order: u32,
+    order: Order,
 }
 
 // SAFETY: The value holds nothing tied to a thread: any thread may copy to or from the block
@@ -31,20 +33,14 @@ unsafe impl Sync for PageQuantum {}
 // SAFETY: `addr` starts the `PAGE_SIZE << order` bytes allocated for `order`, which only
 // `drop` frees (type invariant); `page` gives their pages, which user mappings may share.
 unsafe impl Quantum for PageQuantum {
-    const MAX_ORDER: u32 = bindings::MAX_PAGE_ORDER;
-
-    fn alloc(order: u32) -> Result<Self> {
-        if order > Self::MAX_ORDER {
-            return Err(EINVAL);
-        }
-        // SAFETY: Any flags without `__GFP_HIGHMEM` and an order up to MAX_PAGE_ORDER are
-        // valid arguments.
+    fn alloc(order: Order) -> Result<Self> {
+        // SAFETY: `DATA_GFP` has no `__GFP_HIGHMEM`.
         let addr = unsafe { get_free_pages(DATA_GFP, order) };
         let addr = NonNull::new(addr as *mut u8).ok_or(ENOMEM)?;
-        if order > 0 {
+        if order.get() > 0 {
             // SAFETY: The block was just allocated at `order`, not compound, and its first
             // page is the page of its direct-map address.
-            unsafe { bindings::split_page(virt_to_page(addr.as_ptr() as usize), order) };
+            unsafe { bindings::split_page(virt_to_page(addr.as_ptr() as usize), order.get()) };
         }
         Ok(Self { addr, order })
     }
@@ -53,12 +49,12 @@ unsafe impl Quantum for PageQuantum {
         self.addr
     }
 
-    fn order(&self) -> u32 {
+    fn order(&self) -> Order {
         self.order
     }
 
     fn page(&self, index: usize) -> Option<NonNull<bindings::page>> {
-        if index >= 1 << self.order {
+        if index >= self.order.pages() {
             return None;
         }
         let addr = self.addr.as_ptr() as usize + index * PAGE_SIZE;
@@ -70,7 +66,7 @@ unsafe impl Quantum for PageQuantum {
 impl Drop for PageQuantum {
     fn drop(&mut self) {
         let start = self.addr.as_ptr() as usize;
-        for addr in (start..start + (PAGE_SIZE << self.order)).step_by(PAGE_SIZE) {
+        for addr in (start..start + self.order.bytes()).step_by(PAGE_SIZE) {
             // SAFETY: The block came from `__get_free_pages` and was split, so each of its
             // pages is freed on its own, here, once.
             unsafe { bindings::free_pages(addr, 0) };

@@ -7,7 +7,6 @@
 //! address. Each open file reads the table as it was at its first read, as seq_file would.
 
 use kernel::alloc::Flags;
-use kernel::bindings;
 use kernel::fmt::{self, Write};
 use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::new_mutex;
@@ -16,16 +15,17 @@ use kernel::str::BStr;
 use kernel::sync::{Arc, Mutex, SetOnce};
 
 mod chrdev;
-mod compat;
-mod helpers;
+#[allow(dead_code, reason = "pagealloc uses only part of it")]
+mod kernel_ext;
 // chrdev gives a device's shared address space to its files; pagealloc has none.
 #[allow(dead_code)]
 mod mapping;
 mod page_block;
 
 use chrdev::{capable_sys_admin, seek_position, CharDevices, FileOps};
-use compat::param;
-use helpers::fatal_signal_pending;
+use kernel_ext::compat::param;
+use kernel_ext::helpers::fatal_signal_pending;
+use kernel_ext::page::Order;
 use page_block::{Interface, PageBlock};
 
 module! {
@@ -80,16 +80,13 @@ struct Held {
 impl Held {
     /// Allocates a block and keeps it; returns its id.
     fn alloc(&mut self, interface: Interface, order: u32, zeroed: bool) -> Result<u64> {
-        if order > bindings::MAX_PAGE_ORDER {
-            pr_err!(
-                "order {order} is invalid: 0 to {}\n",
-                bindings::MAX_PAGE_ORDER
-            );
+        let Some(checked) = Order::new(order) else {
+            pr_err!("order {order} is invalid: 0 to {}\n", Order::MAX);
             return Err(EINVAL);
-        }
+        };
         if self
             .pages
-            .checked_add(1 << order)
+            .checked_add(checked.pages())
             .is_none_or(|p| p > self.max_pages)
         {
             pr_err!(
@@ -100,7 +97,7 @@ impl Held {
             return Err(ENOSPC);
         }
         self.blocks.reserve(1, GFP_KERNEL)?;
-        let block = PageBlock::alloc(interface, order, zeroed).inspect_err(|_| {
+        let block = PageBlock::alloc(interface, checked, zeroed).inspect_err(|_| {
             pr_err!("{} order {order}: out of memory\n", interface.name());
         })?;
         let id = self.next_id;
@@ -450,11 +447,8 @@ impl kernel::Module for PageAlloc {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let order = param(module_parameters::order.value());
         let max_pages = param(module_parameters::max_pages.value()) as usize;
-        if order > bindings::MAX_PAGE_ORDER {
-            pr_err!(
-                "order={order} is invalid: 0 to {}\n",
-                bindings::MAX_PAGE_ORDER
-            );
+        if Order::new(order).is_none() {
+            pr_err!("order={order} is invalid: 0 to {}\n", Order::MAX);
             return Err(EINVAL);
         }
         if max_pages < 2 << order {

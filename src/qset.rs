@@ -3,8 +3,8 @@
 //! The quantum-set store shared by scullp and scullv.
 //!
 //! A device's bytes live in quanta of `PAGE_SIZE << order` bytes. Quanta are grouped in
-//! quantum sets of `qset` slots; the sets form the device's list. A byte position maps to
-//! (set, slot, offset). Missing quanta are holes and read as zeros.
+//! quantum sets of `qset` slots, which the device's [`QsetStore`] keeps by index. A byte
+//! position maps to (set, slot, offset). Missing quanta are holes and read as zeros.
 //!
 //! The sets are found by index in a sparse array (a 64-way radix tree) rather than LDD3's
 //! linked list: finding the set of a position takes a few steps whatever the position, so a
@@ -13,12 +13,14 @@
 //! a far offset costs a quantum, a set and a few tree nodes. Every allocation of the write
 //! path fails as `ENOMEM` without waking the OOM killer, and is charged to the module's
 //! [`Budget`]. The store is generic over [`Quantum`], so the two devices share every line
-//! of list, read, write and trim logic.
+//! of indexing, read, write and trim logic.
 
 use crate::chrdev::{Fault, Mapped};
-use crate::helpers::{available_bytes, fatal_signal_pending, total_ram_bytes};
-use crate::quantum::{map_after, map_page, Bytes, BytesMut, DataAlloc, Quantum, Sink, Source};
-use crate::sparse::{self, SparseArray};
+use crate::kernel_ext::alloc::DataAlloc;
+use crate::kernel_ext::helpers::{available_bytes, fatal_signal_pending, total_ram_bytes};
+use crate::kernel_ext::page::Order;
+use crate::kernel_ext::sparse::{self, SparseArray};
+use crate::quantum::{map_after, map_page, Quantum, QuantumBytes, QuantumBytesMut, Sink, Source};
 use kernel::alloc::{flags::GFP_KERNEL_ACCOUNT, Vec};
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
@@ -85,10 +87,10 @@ impl Budget {
     }
 }
 
-/// The shape of a device's list: quantum size and slots per set.
+/// The shape of a device's store: quantum size and slots per set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Geometry {
-    order: u32,
+    order: Order,
     qset: usize,
 }
 
@@ -96,16 +98,16 @@ pub(crate) struct Geometry {
 pub(crate) const MAX_QSET: usize = 1 << 16;
 
 impl Geometry {
-    /// Checks `order` against the allocator's limit and `qset` against `1..=MAX_QSET`.
-    pub(crate) fn new<Q: Quantum>(order: u32, qset: usize) -> Result<Self> {
-        if order > Q::MAX_ORDER || qset == 0 || qset > MAX_QSET {
+    /// Checks `qset` against `1..=MAX_QSET` (the order is checked by its type).
+    pub(crate) fn new(order: Order, qset: usize) -> Result<Self> {
+        if qset == 0 || qset > MAX_QSET {
             return Err(EINVAL);
         }
         Ok(Self { order, qset })
     }
 
     /// The allocation order of each quantum.
-    pub(crate) fn order(&self) -> u32 {
+    pub(crate) fn order(&self) -> Order {
         self.order
     }
 
@@ -116,10 +118,10 @@ impl Geometry {
 
     /// Bytes per quantum.
     pub(crate) fn quantum(&self) -> usize {
-        PAGE_SIZE << self.order
+        self.order.bytes()
     }
 
-    /// Bytes per quantum set. Cannot overflow: `PAGE_SIZE << MAX_ORDER` times `MAX_QSET`
+    /// Bytes per quantum set. Cannot overflow: `PAGE_SIZE << Order::MAX` times `MAX_QSET`
     /// stays far below 2^63.
     pub(crate) fn set_bytes(&self) -> u64 {
         self.quantum() as u64 * self.qset as u64
@@ -129,7 +131,7 @@ impl Geometry {
     pub(crate) fn locate(&self, pos: u64) -> (u64, usize, usize) {
         let set = pos / self.set_bytes();
         let in_set = pos % self.set_bytes();
-        let slot = (in_set >> (self.order as usize + kernel::page::PAGE_SHIFT)) as usize;
+        let slot = (in_set >> (self.order.get() as usize + kernel::page::PAGE_SHIFT)) as usize;
         let offset = (in_set as usize) & (self.quantum() - 1);
         (set, slot, offset)
     }
@@ -158,14 +160,15 @@ fn copied(n: usize) -> Result<usize> {
     }
 }
 
-/// A device's data: the quantum sets by index and the size written so far.
+/// A device's data: its quantum sets by index, in a radix tree ([`SparseArray`]), and the size
+/// written so far.
 ///
 /// # Invariants
 ///
 /// Every set in `sets` has `geometry.qset()` slots and at least one quantum, and every
-/// quantum is `geometry.quantum()` bytes: the geometry only changes in [`QsetList::trim`],
-/// when the list is empty. `budget` holds [`QsetList::held`] bytes for this list.
-pub(crate) struct QsetList<Q: Quantum> {
+/// quantum is `geometry.quantum()` bytes: the geometry only changes in [`QsetStore::trim`],
+/// when the store is empty. `budget` holds [`QsetStore::held`] bytes for this store.
+pub(crate) struct QsetStore<Q: Quantum> {
     geometry: Geometry,
     sets: SparseArray<QuantumSet<Q>>,
     size: u64,
@@ -173,8 +176,8 @@ pub(crate) struct QsetList<Q: Quantum> {
     budget: Arc<Budget>,
 }
 
-impl<Q: Quantum> QsetList<Q> {
-    /// An empty list of the given shape, charging what it holds to `budget`.
+impl<Q: Quantum> QsetStore<Q> {
+    /// An empty store of the given shape, charging what it holds to `budget`.
     pub(crate) fn new(geometry: Geometry, budget: Arc<Budget>) -> Self {
         Self {
             geometry,
@@ -185,7 +188,7 @@ impl<Q: Quantum> QsetList<Q> {
         }
     }
 
-    /// The shape of the list.
+    /// The shape of the store.
     pub(crate) fn geometry(&self) -> Geometry {
         self.geometry
     }
@@ -195,7 +198,7 @@ impl<Q: Quantum> QsetList<Q> {
         self.size
     }
 
-    /// Number of quantum sets in the list.
+    /// Number of quantum sets in the store.
     pub(crate) fn sets(&self) -> usize {
         self.sets.len()
     }
@@ -215,14 +218,14 @@ impl<Q: Quantum> QsetList<Q> {
         self.quanta * self.geometry.quantum()
     }
 
-    /// Bytes the list holds: quanta, slot arrays and index nodes.
+    /// Bytes the store holds: quanta, slot arrays and index nodes.
     pub(crate) fn held(&self) -> usize {
         self.data_bytes()
             + self.sets.len() * self.set_bytes_held()
             + self.sets.nodes() * sparse::node_bytes::<QuantumSet<Q>>()
     }
 
-    /// Frees every quantum and set and gives the list a new shape.
+    /// Frees every quantum and set and gives the store a new shape.
     pub(crate) fn trim(&mut self, geometry: Geometry) {
         self.budget.uncharge(self.held());
         self.sets = SparseArray::new();
@@ -352,7 +355,7 @@ impl<Q: Quantum> QsetList<Q> {
         let (set, slot, offset) = self.geometry.locate(pos);
         if self.quantum(set, slot).is_none() {
             self.add_quantum(set, slot, |q| {
-                BytesMut::new(q, 0, usize::MAX).zero();
+                QuantumBytesMut::new(q, 0, usize::MAX).zero();
                 Ok(0)
             })?;
         }
@@ -374,7 +377,7 @@ impl<Q: Quantum> QsetList<Q> {
             let (set, slot, offset) = self.geometry.locate(pos + done as u64);
             let n = (quantum - offset).min(len - done);
             let got = match self.quantum(set, slot) {
-                Some(q) => sink.copy(Bytes::new(q, offset, n)),
+                Some(q) => sink.copy(QuantumBytes::new(q, offset, n)),
                 None => sink.zeros(n),
             };
             done += got;
@@ -438,7 +441,7 @@ impl<Q: Quantum> QsetList<Q> {
         let gap = usize::try_from(pos - self.size).unwrap_or(usize::MAX);
         // At a quantum boundary the quantum holding the end has no data, so it does not exist.
         if let (Some(q), true) = (self.quantum_mut(set, slot), offset != 0) {
-            BytesMut::new(q, offset, gap).zero();
+            QuantumBytesMut::new(q, offset, gap).zero();
         }
     }
 
@@ -460,7 +463,7 @@ impl<Q: Quantum> QsetList<Q> {
         source: &mut impl Source,
     ) -> Result<usize> {
         if let Some(q) = self.quantum_mut(set, slot) {
-            return copied(source.copy(BytesMut::new(q, offset, n)));
+            return copied(source.copy(QuantumBytesMut::new(q, offset, n)));
         }
         // A new quantum: only the bytes a reader could see without a write are zeroed, those
         // before the copy and those after it that the data already covers (a hole). If the
@@ -468,17 +471,17 @@ impl<Q: Quantum> QsetList<Q> {
         let covered = self.size.saturating_sub(at - offset as u64);
         let covered = usize::try_from(covered).unwrap_or(usize::MAX);
         self.add_quantum(set, slot, |q| {
-            let k = copied(source.copy(BytesMut::new(q, offset, n)))?;
-            BytesMut::new(q, 0, offset).zero();
+            let k = copied(source.copy(QuantumBytesMut::new(q, offset, n)))?;
+            QuantumBytesMut::new(q, 0, offset).zero();
             if covered > offset + k {
-                BytesMut::new(q, offset + k, covered - offset - k).zero();
+                QuantumBytesMut::new(q, offset + k, covered - offset - k).zero();
             }
             Ok(k)
         })
     }
 }
 
-impl<Q: Quantum> Drop for QsetList<Q> {
+impl<Q: Quantum> Drop for QsetStore<Q> {
     fn drop(&mut self) {
         // The memory itself goes with the fields.
         self.budget.uncharge(self.held());

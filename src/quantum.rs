@@ -3,70 +3,18 @@
 //! A quantum, one block of a device's memory, and the only ways anything touches its bytes:
 //! through raw pointers, because a user mapping may read and write them at the same moment.
 //! Copies go to a [`Sink`] and come from a [`Source`]: the user's buffers (an iov_iter) or a
-//! test's. Also the allocator of the store's metadata, with the same rules as the data.
+//! test's.
 
 use crate::chrdev::{Fault, Mapped};
-use crate::helpers::{
+use crate::kernel_ext::helpers::{
     copy_bytes, copy_from_iter_nofault, copy_to_iter_nofault, iov_iter_zero_nofault, zero_bytes,
 };
-use core::alloc::Layout;
+use crate::kernel_ext::page::Order;
 use core::marker::PhantomData;
-use core::ptr::{self, NonNull};
-use kernel::alloc::allocator::Kmalloc;
-use kernel::alloc::{AllocError, Allocator, Flags, NumaNode};
+use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::iov::{IovIterDest, IovIterSource};
-use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
-
-/// The flags of every allocation a write makes, data and metadata: charged to the writer's
-/// memory cgroup; no warning and no OOM killer on failure (`__GFP_NORETRY`), which is the
-/// writer's `ENOMEM`.
-pub(crate) const DATA_GFP: bindings::gfp_t =
-    bindings::GFP_KERNEL_ACCOUNT | bindings::__GFP_NOWARN | (1 << bindings::___GFP_NORETRY_BIT);
-
-/// `kvmalloc` with [`DATA_GFP`], whatever flags a caller passes: the kernel crate's `Flags`
-/// cannot say `__GFP_NORETRY`, and without it a small allocation that cannot be met wakes
-/// the OOM killer instead of failing.
-pub(crate) struct DataAlloc;
-
-// SAFETY: `realloc` is `kvrealloc_node_align` with a `Kmalloc`-compatible layout, as the
-// kernel crate's `KVmalloc` calls it: memory stays valid until freed through it, any pointer
-// it returned may be passed back, and it keeps `realloc`'s guarantees (only the flags differ).
-unsafe impl Allocator for DataAlloc {
-    const MIN_ALIGN: usize = bindings::ARCH_KMALLOC_MINALIGN;
-
-    unsafe fn realloc(
-        ptr: Option<NonNull<u8>>,
-        layout: Layout,
-        old_layout: Layout,
-        _flags: Flags,
-        _nid: NumaNode,
-    ) -> Result<NonNull<[u8]>, AllocError> {
-        let layout = Kmalloc::aligned_layout(layout);
-        let old = match ptr {
-            Some(p) if old_layout.size() != 0 => p.as_ptr().cast_const(),
-            _ => ptr::null(),
-        };
-        // SAFETY: `old` is null or, by the caller's contract, an allocation of this allocator,
-        // i.e. of `kvrealloc_node_align`; a size of 0 frees it.
-        let raw = unsafe {
-            bindings::kvrealloc_node_align(
-                old.cast(),
-                layout.size(),
-                layout.align(),
-                DATA_GFP,
-                bindings::NUMA_NO_NODE,
-            )
-        };
-        let start = if layout.size() == 0 {
-            NonNull::new(ptr::without_provenance_mut(layout.align())).ok_or(AllocError)?
-        } else {
-            NonNull::new(raw.cast::<u8>()).ok_or(AllocError)?
-        };
-        Ok(NonNull::slice_from_raw_parts(start, layout.size()))
-    }
-}
 
 /// One quantum of memory, owned: dropping it gives the memory back to its allocator.
 ///
@@ -77,17 +25,16 @@ unsafe impl Allocator for DataAlloc {
 /// alone: once a page of the quantum is in a user mapping (see `page`), user space may read
 /// and write it at any time, so no Rust reference to the bytes may ever be made.
 pub(crate) unsafe trait Quantum: Sized + Send + Sync {
-    /// The largest order this allocator accepts.
-    const MAX_ORDER: u32;
-
     /// Allocates `PAGE_SIZE << order` bytes with unspecified content, with [`DATA_GFP`].
-    fn alloc(order: u32) -> Result<Self>;
+    ///
+    /// [`DATA_GFP`]: crate::kernel_ext::alloc::DATA_GFP
+    fn alloc(order: Order) -> Result<Self>;
 
     /// Start of the quantum's memory.
     fn addr(&self) -> NonNull<u8>;
 
     /// The quantum's allocation order.
-    fn order(&self) -> u32;
+    fn order(&self) -> Order;
 
     /// The `index`th page of the quantum, `None` past its last: an order-0 page with its own
     /// reference count, not anonymous, valid while the quantum is, which can be inserted into
@@ -96,7 +43,7 @@ pub(crate) unsafe trait Quantum: Sized + Send + Sync {
 
     /// Bytes per quantum.
     fn len(&self) -> usize {
-        PAGE_SIZE << self.order()
+        self.order().bytes()
     }
 }
 
@@ -114,13 +61,13 @@ fn range<Q: Quantum>(q: &Q, offset: usize, len: usize) -> (NonNull<u8>, usize) {
 ///
 /// `ptr` is valid for reads of `len` bytes for `'a`. User space may change them meanwhile
 /// through a mapping: they are read only by copies, never through a reference.
-pub(crate) struct Bytes<'a> {
+pub(crate) struct QuantumBytes<'a> {
     ptr: NonNull<u8>,
     len: usize,
     _quantum: PhantomData<&'a ()>,
 }
 
-impl<'a> Bytes<'a> {
+impl<'a> QuantumBytes<'a> {
     /// Bytes `offset .. offset + len` of `q` (clamped to it).
     pub(crate) fn new<Q: Quantum>(q: &'a Q, offset: usize, len: usize) -> Self {
         let (ptr, len) = range(q, offset, len);
@@ -156,15 +103,15 @@ impl<'a> Bytes<'a> {
 ///
 /// # Invariants
 ///
-/// `ptr` is valid for reads and writes of `len` bytes for `'a`; as for [`Bytes`], they are
-/// only written by copies and fills through raw pointers.
-pub(crate) struct BytesMut<'a> {
+/// `ptr` is valid for reads and writes of `len` bytes for `'a`; as for [`QuantumBytes`], they
+/// are only written by copies and fills through raw pointers.
+pub(crate) struct QuantumBytesMut<'a> {
     ptr: NonNull<u8>,
     len: usize,
     _quantum: PhantomData<&'a mut ()>,
 }
 
-impl<'a> BytesMut<'a> {
+impl<'a> QuantumBytesMut<'a> {
     /// Bytes `offset .. offset + len` of `q` (clamped to it).
     pub(crate) fn new<Q: Quantum>(q: &'a mut Q, offset: usize, len: usize) -> Self {
         let (ptr, len) = range(q, offset, len);
@@ -206,7 +153,7 @@ impl<'a> BytesMut<'a> {
 /// Where a read's bytes go: the reader's buffer, or a test's vector.
 pub(crate) trait Sink {
     /// Copies `bytes` out and returns how many it took, from the front: fewer at a fault.
-    fn copy(&mut self, bytes: Bytes<'_>) -> usize;
+    fn copy(&mut self, bytes: QuantumBytes<'_>) -> usize;
 
     /// Emits `n` zero bytes (a hole) and returns how many it took.
     fn zeros(&mut self, n: usize) -> usize;
@@ -216,7 +163,7 @@ pub(crate) trait Sink {
 pub(crate) trait Source {
     /// Copies the next bytes into `into`, from its front, and returns how many: fewer only at
     /// a fault or at the end of the source. Bytes of `into` past the count are not touched.
-    fn copy(&mut self, into: BytesMut<'_>) -> usize;
+    fn copy(&mut self, into: QuantumBytesMut<'_>) -> usize;
 }
 
 /// A kernel buffer as a read's sink: a read moves through one when the reader's buffer is not
@@ -233,7 +180,7 @@ impl<'a> SliceSink<'a> {
 }
 
 impl Sink for SliceSink<'_> {
-    fn copy(&mut self, bytes: Bytes<'_>) -> usize {
+    fn copy(&mut self, bytes: QuantumBytes<'_>) -> usize {
         let n = bytes.copy_to_slice(&mut self.out[self.filled..]);
         self.filled += n;
         n
@@ -260,7 +207,7 @@ impl<'a> SliceSource<'a> {
 }
 
 impl Source for SliceSource<'_> {
-    fn copy(&mut self, mut into: BytesMut<'_>) -> usize {
+    fn copy(&mut self, mut into: QuantumBytesMut<'_>) -> usize {
         let n = into.copy_from_slice(self.data);
         self.data = &self.data[n..];
         n
@@ -274,7 +221,7 @@ impl Source for SliceSource<'_> {
 // count keep what they held (`raw_copy_from_user`'s contract), so a write changes exactly
 // what it counts.
 impl Sink for IovIterDest<'_> {
-    fn copy(&mut self, bytes: Bytes<'_>) -> usize {
+    fn copy(&mut self, bytes: QuantumBytes<'_>) -> usize {
         // SAFETY: `bytes` is valid for `len()` bytes of reads (its invariant); the copy reads
         // them as plain memory, which user space may change meanwhile through a mapping.
         unsafe { copy_to_iter_nofault(bytes.as_ptr(), bytes.len(), self.as_raw()) }
@@ -287,7 +234,7 @@ impl Sink for IovIterDest<'_> {
 }
 
 impl Source for IovIterSource<'_> {
-    fn copy(&mut self, mut into: BytesMut<'_>) -> usize {
+    fn copy(&mut self, mut into: QuantumBytesMut<'_>) -> usize {
         // SAFETY: `into` is valid for `len()` bytes of writes (its invariant), which no Rust
         // reference covers; user space may change them meanwhile through a mapping.
         unsafe { copy_from_iter_nofault(into.as_mut_ptr(), into.len(), self.as_raw()) }
@@ -303,13 +250,17 @@ pub(crate) fn map_after<'a, Q: Quantum + 'a>(
     fault: &Fault,
     pages: impl Iterator<Item = (&'a Q, usize)>,
 ) {
-    let mut found = [NonNull::dangling(); FAULT_AROUND - 1];
-    let mut n = 0;
-    for (q, index) in pages.take(FAULT_AROUND - 1) {
-        let Some(page) = q.page(index) else {
-            break;
-        };
-        found[n] = page;
+    let mut pages = pages
+        .take(FAULT_AROUND - 1)
+        .map_while(|(q, index)| q.page(index));
+    let Some(first) = pages.next() else {
+        return;
+    };
+    // Filled from the front; the tail repeats the first page and is not passed on.
+    let mut found = [first; FAULT_AROUND - 1];
+    let mut n = 1;
+    for (slot, page) in found[1..].iter_mut().zip(pages) {
+        *slot = page;
         n += 1;
     }
     // SAFETY: Each page comes from `Quantum::page` of a quantum borrowed across this call: a

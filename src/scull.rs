@@ -4,12 +4,13 @@
 //! by scullp and scullv, which differ only in their [`Quantum`] type and names.
 
 use crate::chrdev::{seek_position, CharDevices, Fault, FileOps, Mapped};
-use crate::helpers::total_ram_bytes;
 use crate::ioctl::Settings;
+use crate::kernel_ext::helpers::total_ram_bytes;
+use crate::kernel_ext::page::Order;
+use crate::kernel_ext::rwsem::RwSem;
 use crate::mapping::SharedMapping;
-use crate::qset::{Budget, Geometry, QsetList, MAX_QSET};
+use crate::qset::{Budget, Geometry, QsetStore, MAX_QSET};
 use crate::quantum::{Quantum, SliceSink, SliceSource};
-use crate::rwsem::RwSem;
 use core::fmt;
 use kernel::bindings;
 use kernel::debugfs;
@@ -57,8 +58,8 @@ pub(crate) struct ScullDevice<Q: Quantum> {
     #[pin]
     writers: RwSem<()>,
     #[pin]
-    data: RwSem<QsetList<Q>>,
-    settings: Arc<Settings<Q>>,
+    data: RwSem<QsetStore<Q>>,
+    settings: Arc<Settings>,
     /// Writes end here (`ENOSPC`); 0 for no limit.
     limit: u64,
     /// The address space of every open file, and so every mapping, of the device.
@@ -71,7 +72,7 @@ const BOUNCE: usize = 256;
 
 impl<Q: Quantum> ScullDevice<Q> {
     fn new(
-        settings: Arc<Settings<Q>>,
+        settings: Arc<Settings>,
         budget: Arc<Budget>,
         limit: u64,
         mapping: SharedMapping,
@@ -79,7 +80,7 @@ impl<Q: Quantum> ScullDevice<Q> {
         pin_init!(Self {
             writers <- RwSem::new((), c"scull_writers", static_lock_class!()),
             data <- RwSem::new(
-                QsetList::new(settings.next(), budget),
+                QsetStore::new(settings.next(), budget),
                 c"scull_data",
                 static_lock_class!()
             ),
@@ -113,8 +114,13 @@ impl<Q: Quantum> ScullDevice<Q> {
             // Straight into the user's buffer: one copy under the lock when it is present.
             let (n, more) = match self.data.read() {
                 Ok(data) => {
-                    // The store's only error is a fault before the first byte.
-                    let n = data.read(at, len - done, out).unwrap_or(0);
+                    let n = match data.read(at, len - done, out) {
+                        Ok(n) => n,
+                        // A fault before the first byte: the kernel buffer below brings the
+                        // page in.
+                        Err(e) if e == EFAULT => 0,
+                        Err(e) => return (done, Err(e)),
+                    };
                     (n, at + (n as u64) < data.size())
                 }
                 Err(e) => return (done, Err(e)),
@@ -258,8 +264,8 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
 
     fn llseek(&self, pos: i64, offset: i64, whence: u32) -> Result<i64> {
         let found = match whence {
-            bindings::SEEK_DATA => QsetList::next_data,
-            bindings::SEEK_HOLE => QsetList::next_hole,
+            bindings::SEEK_DATA => QsetStore::next_data,
+            bindings::SEEK_HOLE => QsetStore::next_hole,
             _ => {
                 let size = || self.data.read().map(|data| data.size() as i64);
                 return seek_position(pos, offset, whence, size);
@@ -326,7 +332,7 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
 
 /// Checks the parameters, logging one line for the first bad one; gives the devices' shape
 /// and the module's memory bound in bytes.
-fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<(Geometry, u64)> {
+fn validate(name: &CStr, p: &Params) -> Result<(Geometry, u64)> {
     if p.major >= MAJOR_LIMIT {
         pr_err!(
             "{name}_major={} is invalid: majors are below {MAJOR_LIMIT}\n",
@@ -338,14 +344,12 @@ fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<(Geometry, u64)> {
         pr_err!("{name}_devs={} is invalid: 1 to {MAX_DEVS}\n", p.devs);
         return Err(EINVAL);
     }
-    if p.order > Q::MAX_ORDER {
-        pr_err!(
-            "{name}_order={} is invalid: 0 to {}\n",
-            p.order,
-            Q::MAX_ORDER
-        );
+    // Both devices take page-allocator orders: vmalloc could go higher, but one limit keeps
+    // the two alike.
+    let Some(order) = Order::new(p.order) else {
+        pr_err!("{name}_order={} is invalid: 0 to {}\n", p.order, Order::MAX);
         return Err(EINVAL);
-    }
+    };
     let ram = total_ram_bytes();
     if u64::from(p.total_mib) > ram >> 20 {
         pr_err!(
@@ -355,7 +359,7 @@ fn validate<Q: Quantum>(name: &CStr, p: &Params) -> Result<(Geometry, u64)> {
         );
         return Err(EINVAL);
     }
-    let geometry = Geometry::new::<Q>(p.order, p.qset as usize).inspect_err(|_| {
+    let geometry = Geometry::new(order, p.qset as usize).inspect_err(|_| {
         pr_err!("{name}_qset={} is invalid: 1 to {MAX_QSET}\n", p.qset);
     })?;
     let total = match p.total_mib {
@@ -381,7 +385,7 @@ pub(crate) fn register<Q: Quantum + 'static>(
     params: &Params,
     module: &'static ThisModule,
 ) -> Result<Scull<Q>> {
-    let (geometry, total) = validate::<Q>(name, params)?;
+    let (geometry, total) = validate(name, params)?;
     let settings = Arc::pin_init(Settings::new(geometry), GFP_KERNEL)?;
     let budget = Arc::new(
         Budget::new(usize::try_from(total).unwrap_or(usize::MAX)),
@@ -405,7 +409,7 @@ pub(crate) fn register<Q: Quantum + 'static>(
     }
     let dir = debugfs::Dir::new(name);
     let dump = MemDump {
-        name: name.to_str().unwrap_or("scull"),
+        name: name.to_str().map_err(|_| EINVAL)?,
         devices: dumped,
         budget,
     };
@@ -419,7 +423,7 @@ pub(crate) fn register<Q: Quantum + 'static>(
         "major {}, {} devices, order {} ({}-byte quanta), qset {}, limit {} MiB, all devices at most {} MiB\n",
         devices.major(),
         params.devs,
-        geometry.order(),
+        geometry.order().get(),
         geometry.quantum(),
         geometry.qset(),
         params.limit_mib,
@@ -453,7 +457,7 @@ impl<Q: Quantum> fmt::Debug for MemDump<Q> {
                 f,
                 "{}{i} {} {} {} {} {} {} {}",
                 self.name,
-                g.order(),
+                g.order().get(),
                 g.qset(),
                 data.size(),
                 data.sets(),
@@ -465,3 +469,75 @@ impl<Q: Quantum> fmt::Debug for MemDump<Q> {
         write!(f, "total {} of {}", self.budget.held(), self.budget.limit())
     }
 }
+
+/// A scull module's crate root: its `module!`, whose parameters carry the module's name
+/// (`scullp_order`...), and the module value that registers the devices with quanta of
+/// `$quantum`. The crate root declares the source modules and invokes this once.
+macro_rules! scull_module {
+    (
+        name: $name:tt,
+        quantum: $quantum:ty,
+        order: $order:tt,
+        description: $description:tt $(,)?
+    ) => {
+        ::kernel::macros::paste! {
+            ::kernel::macros::module! {
+                type: ScullModule,
+                name: $name,
+                authors: ["scull-rs developers"],
+                description: $description,
+                license: "GPL",
+                params: {
+                    [<$name _major>]: u32 {
+                        default: 0,
+                        description: "Major number (0: dynamic)",
+                    },
+                    [<$name _devs>]: u32 {
+                        default: 4,
+                        description: "Number of devices",
+                    },
+                    [<$name _order>]: u32 {
+                        default: $order,
+                        description: "Quantum order: quanta are PAGE_SIZE << order bytes",
+                    },
+                    [<$name _qset>]: u32 {
+                        default: 500,
+                        description: "Quanta per quantum set",
+                    },
+                    [<$name _limit_mib>]: u32 {
+                        default: 256,
+                        description: "Most MiB a device holds (writes past it get ENOSPC); 0: no limit",
+                    },
+                    [<$name _total_mib>]: u32 {
+                        default: 0,
+                        description: "Most MiB all devices hold together, data and metadata (writes past it get ENOSPC); 0: half of RAM",
+                    },
+                },
+            }
+
+            struct ScullModule {
+                _scull: $crate::scull::Scull<$quantum>,
+            }
+
+            impl ::kernel::Module for ScullModule {
+                fn init(
+                    module: &'static ::kernel::ThisModule,
+                ) -> ::kernel::error::Result<Self> {
+                    use $crate::kernel_ext::compat::param;
+                    let params = $crate::scull::Params {
+                        major: param(module_parameters::[<$name _major>].value()),
+                        devs: param(module_parameters::[<$name _devs>].value()),
+                        order: param(module_parameters::[<$name _order>].value()),
+                        qset: param(module_parameters::[<$name _qset>].value()),
+                        limit_mib: param(module_parameters::[<$name _limit_mib>].value()),
+                        total_mib: param(module_parameters::[<$name _total_mib>].value()),
+                    };
+                    let name = <Self as ::kernel::ModuleMetadata>::NAME;
+                    let scull = $crate::scull::register(name, &params, module)?;
+                    Ok(Self { _scull: scull })
+                }
+            }
+        }
+    };
+}
+pub(crate) use scull_module;

@@ -9,7 +9,8 @@ use kernel::prelude::*;
 // The store and what it is built on; the test module uses only part of each.
 #[allow(dead_code)]
 mod chrdev;
-mod helpers;
+#[allow(dead_code)]
+mod kernel_ext;
 #[allow(dead_code)]
 mod mapping;
 #[allow(dead_code)]
@@ -19,8 +20,6 @@ mod qset;
 mod qset_tests;
 #[allow(dead_code)]
 mod quantum;
-#[allow(dead_code)]
-mod sparse;
 
 module! {
     type: ScullKunit,

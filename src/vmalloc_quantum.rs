@@ -2,11 +2,10 @@
 
 //! scullv's quanta: virtually contiguous blocks from `vmalloc`.
 
-use crate::quantum::{Quantum, DATA_GFP};
-use core::alloc::Layout;
+use crate::kernel_ext::alloc::DATA_GFP;
+use crate::kernel_ext::page::Order;
+use crate::quantum::Quantum;
 use core::ptr::NonNull;
-use kernel::alloc::allocator::Vmalloc;
-use kernel::alloc::Allocator;
 use kernel::bindings;
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
@@ -15,10 +14,10 @@ use kernel::prelude::*;
 ///
 /// # Invariants
 ///
-/// `addr` came from `Vmalloc` with `layout(order)`, not freed yet.
+/// `addr` came from `vrealloc_node_align` for `PAGE_SIZE << order` bytes, not freed yet.
 pub(crate) struct VmallocQuantum {
     addr: NonNull<u8>,
-    order: u32,
+    order: Order,
 }
 
 // SAFETY: The value holds nothing tied to a thread: any thread may copy to or from the block
@@ -27,27 +26,16 @@ unsafe impl Send for VmallocQuantum {}
 // SAFETY: `&VmallocQuantum` gives only the block's address, order and pages.
 unsafe impl Sync for VmallocQuantum {}
 
-fn layout(order: u32) -> Layout {
-    // Cannot fail: sizes up to `PAGE_SIZE << MAX_PAGE_ORDER` with page alignment are valid.
-    Layout::from_size_align(PAGE_SIZE << order, PAGE_SIZE).unwrap_or(Layout::new::<u8>())
-}
-
 // SAFETY: `addr` starts the `PAGE_SIZE << order` bytes allocated for `order`, which only
 // `drop` frees (type invariant); `page` gives their pages, which user mappings may share.
 unsafe impl Quantum for VmallocQuantum {
-    // vmalloc could go higher; the same limit as scullp keeps the two devices alike.
-    const MAX_ORDER: u32 = bindings::MAX_PAGE_ORDER;
-
-    fn alloc(order: u32) -> Result<Self> {
-        if order > Self::MAX_ORDER {
-            return Err(EINVAL);
-        }
+    fn alloc(order: Order) -> Result<Self> {
         // Not `Vmalloc::alloc`: the kernel crate's flags cannot say `__GFP_NORETRY`.
         // SAFETY: A null pointer asks for a new allocation; size and alignment are valid.
         let addr = unsafe {
             bindings::vrealloc_node_align(
                 core::ptr::null(),
-                PAGE_SIZE << order,
+                order.bytes(),
                 PAGE_SIZE,
                 DATA_GFP,
                 bindings::NUMA_NO_NODE,
@@ -63,12 +51,12 @@ unsafe impl Quantum for VmallocQuantum {
         self.addr
     }
 
-    fn order(&self) -> u32 {
+    fn order(&self) -> Order {
         self.order
     }
 
     fn page(&self, index: usize) -> Option<NonNull<bindings::page>> {
-        if index >= 1 << self.order {
+        if index >= self.order.pages() {
             return None;
         }
         let addr = self.addr.as_ptr() as usize + index * PAGE_SIZE;
@@ -79,8 +67,10 @@ unsafe impl Quantum for VmallocQuantum {
 
 impl Drop for VmallocQuantum {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the block came from `Vmalloc` with this layout and
-        // is freed here, once.
-        unsafe { Vmalloc::free(self.addr, layout(self.order)) };
+        // Not `Vmalloc::free`: the block is not `Vmalloc`'s (see `alloc`), and `kvfree` needs
+        // no `Layout` rebuilt from the order.
+        // SAFETY: By the type invariant the block came from `vrealloc_node_align`; it is freed
+        // here, once.
+        unsafe { bindings::kvfree(self.addr.as_ptr().cast()) };
     }
 }

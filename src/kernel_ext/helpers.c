@@ -2,8 +2,9 @@
 /*
  * What the Rust code cannot reach: macros and static inlines with no rust_helper_* in the
  * kernel crate. Each calls the public interface, so allocations keep their allocation tags.
- * Declared for Rust in src/helpers.rs.
+ * Declared for Rust in src/kernel_ext/helpers.rs.
  */
+#include <linux/cdev.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -29,6 +30,7 @@ struct vm_area_struct *scull_vmf_vma(struct vm_fault *vmf);
 vm_fault_t scull_vmf_map_page(struct vm_fault *vmf, struct page *page);
 void scull_vmf_map_after(struct vm_fault *vmf, struct page **pages, unsigned long n);
 bool scull_kiocb_append(struct kiocb *iocb);
+struct cdev *scull_inode_cdev(struct inode *inode);
 void scull_file_open(struct file *file, struct inode *shared);
 struct inode *scull_inode_new(void);
 void scull_inode_put(struct inode *inode);
@@ -161,6 +163,12 @@ void scull_vmf_map_after(struct vm_fault *vmf, struct page **pages, unsigned lon
 bool scull_kiocb_append(struct kiocb *iocb)
 {
 	return iocb->ki_flags & IOCB_APPEND;
+}
+
+/* In an anonymous union: Rust's name for it changes with struct inode. */
+struct cdev *scull_inode_cdev(struct inode *inode)
+{
+	return inode->i_cdev;
 }
 
 /*

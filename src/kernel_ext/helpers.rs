@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The C helpers of `helpers.c`. Each module links them all and uses a part.
+//! The C helpers of `helpers.c`: macros, static inlines and fields the kernel crate has no
+//! `rust_helper_*` or wrapper for. Each module links them all and uses a part.
 #![allow(dead_code)]
 
+use crate::kernel_ext::page::Order;
 use core::ffi::c_void;
 use kernel::bindings;
+use kernel::fs::Kiocb;
+use kernel::types::ForeignOwnable;
 
-// `struct page *`, `struct vm_fault *`, `struct vm_area_struct *` and `struct kiocb *` are
-// passed as `void *`: Rust deems the bindings' structs not FFI-safe (they have zero-sized
-// members).
+// `struct page *`, `struct vm_fault *`, `struct vm_area_struct *`, `struct kiocb *` and the
+// like are passed as `void *`: Rust deems the bindings' structs not FFI-safe (they have
+// zero-sized members).
 extern "C" {
     fn scull_page_to_pfn(page: *mut c_void) -> usize;
     fn scull_page_to_phys(page: *mut c_void) -> bindings::phys_addr_t;
@@ -33,6 +37,7 @@ extern "C" {
     fn scull_vmf_map_page(vmf: *mut c_void, page: *mut c_void) -> bindings::vm_fault_t;
     fn scull_vmf_map_after(vmf: *mut c_void, pages: *mut *mut c_void, n: usize);
     fn scull_kiocb_append(iocb: *mut c_void) -> bool;
+    fn scull_inode_cdev(inode: *mut c_void) -> *mut c_void;
     fn scull_file_open(file: *mut c_void, shared: *mut c_void);
     fn scull_inode_new() -> *mut c_void;
     fn scull_inode_put(inode: *mut c_void);
@@ -84,10 +89,10 @@ pub(crate) unsafe fn virt_to_page(addr: usize) -> *mut bindings::page {
 ///
 /// # Safety
 ///
-/// `gfp` must not hold `__GFP_HIGHMEM` and `order` must be at most `MAX_PAGE_ORDER`.
-pub(crate) unsafe fn get_free_pages(gfp: bindings::gfp_t, order: u32) -> usize {
-    // SAFETY: The caller passes valid flags and order.
-    unsafe { scull_get_free_pages(gfp, order) }
+/// `gfp` must not hold `__GFP_HIGHMEM`.
+pub(crate) unsafe fn get_free_pages(gfp: bindings::gfp_t, order: Order) -> usize {
+    // SAFETY: The caller passes valid flags; an `Order` is one the allocator takes.
+    unsafe { scull_get_free_pages(gfp, order.get()) }
 }
 
 /// Whether the current task has been sent a fatal signal (`SIGKILL`).
@@ -222,14 +227,22 @@ pub(crate) unsafe fn vmf_map_after(
     unsafe { scull_vmf_map_after(vmf.cast(), pages.cast_mut().cast(), n) }
 }
 
-/// Whether a write is an append (`IOCB_APPEND`: `O_APPEND` or `RWF_APPEND`).
+/// Whether a write is an append (`IOCB_APPEND`: `O_APPEND` or `RWF_APPEND`), which the kernel
+/// crate's `Kiocb` does not tell.
+pub(crate) fn kiocb_append<T: ForeignOwnable>(iocb: &Kiocb<'_, T>) -> bool {
+    // SAFETY: A `Kiocb` points to a live kiocb (its type invariant).
+    unsafe { scull_kiocb_append(iocb.as_raw().cast()) }
+}
+
+/// The cdev a char-device inode was opened through (`i_cdev`, in an anonymous union of
+/// `struct inode` whose bindgen name moves as the struct changes).
 ///
 /// # Safety
 ///
-/// `iocb` must be a live kiocb.
-pub(crate) unsafe fn kiocb_append(iocb: *mut bindings::kiocb) -> bool {
-    // SAFETY: The caller passes a live kiocb.
-    unsafe { scull_kiocb_append(iocb.cast()) }
+/// `inode` must be a live inode.
+pub(crate) unsafe fn inode_cdev(inode: *mut bindings::inode) -> *mut bindings::cdev {
+    // SAFETY: The caller passes a live inode.
+    unsafe { scull_inode_cdev(inode.cast()).cast() }
 }
 
 /// Sets up a file being opened: `O_DIRECT` allowed, and the address space of `shared` (an

@@ -6,9 +6,9 @@
 //!
 //! The kernel's XArray does the same, but its Rust API takes the kernel crate's allocation
 //! flags (which cannot say `__GFP_NORETRY`) and holds a spinlock while an entry is borrowed,
-//! where the store copies to and from user memory.
+//! so an entry cannot be used across a sleep (a copy to or from user memory).
 
-use crate::quantum::DataAlloc;
+use crate::kernel_ext::alloc::DataAlloc;
 use kernel::alloc::{flags::GFP_KERNEL_ACCOUNT, Box};
 use kernel::prelude::*;
 
