@@ -11,10 +11,10 @@ fio_rows() {
 			case $rw in rand*) bs=4k ;; esac
 			for jobs in 1 2; do
 				for rep in 1 2 3; do
-					# Terse format 3: field 7 is the read bandwidth, 48 the write's (KiB/s).
+					# The group's "bw" (KiB/s) of reads, writes and trims: one is not 0.
 					fio --name=bench --filename="$2" --ioengine=$engine --rw=$rw --bs=$bs \
-						--size=64m --numjobs=$jobs --group_reporting --output-format=terse |
-						awk -F';' '{ print ($7 + $48) / 1024 }'
+						--size=64m --numjobs=$jobs --group_reporting --output-format=json |
+						awk '$1 == "\"bw\"" { s += $3 } END { print s / 1024 }'
 				done | sort -n | awk -v l="$1" -v op="fio-$engine-$rw-$jobs" -v bs=$bs '
 					{ v[NR] = $1 } END { printf "CSV,%s,%s,%d,64,%.1f,%.1f,%.1f,3\n",
 						l, op, (bs == "1m" ? 1048576 : 4096), v[2], v[1], v[3] }'
