@@ -38,4 +38,8 @@ uninstall:
 bench:
 	scripts/bench.sh
 
-.PHONY: bench
+# trinity and stress-ng for as long as asked: `make fuzz SECONDS=3600 SEED=12345`.
+fuzz:
+	scripts/fuzz.sh $(SECONDS) $(SEED)
+
+.PHONY: bench fuzz

@@ -70,6 +70,23 @@ if mapped:
             cells += f"{v:>8.0f}{v / ref:>8.2f}"
         print(f"{label:<22}{cells}")
 
+fio = [l for l in data if ("fio-psync-read-1", MiB, 64) in data[l]]
+if fio:
+    print()
+    cols = [("read", MiB, "seq read 1M"), ("write", MiB, "seq write 1M"),
+            ("randread", 4096, "rand read 4K"), ("randwrite", 4096, "rand write 4K")]
+    print(f"{'fio':<22}{'engine':<7}{'jobs':>4}" + "".join(f"{c[2]:>14}{'/tmpfs':>7}" for c in cols)
+          + "  (MiB/s, median of 3, 64 MiB a job)")
+    for label in fio:
+        for engine in ("psync", "mmap"):
+            for jobs in (1, 2):
+                cells = ""
+                for rw, bs, _ in cols:
+                    op = f"fio-{engine}-{rw}-{jobs}"
+                    v, ref = get(label, op, bs, 64), get("tmpfs", op, bs, 64)
+                    cells += f"{v:>14.0f}{v / ref:>7.2f}"
+                print(f"{label:<22}{engine:<7}{jobs:>4}{cells}")
+
 try:
     import matplotlib
     matplotlib.use("Agg")

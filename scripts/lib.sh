@@ -70,6 +70,24 @@ private_apt_update() {
 	fi
 }
 
+# The field's tools the VM runs on the first series (tests/vm/tools.sh, `make fuzz`, the fio
+# rows of `make bench`): Debian's packages of this machine's release, fetched by
+# `setup.sh --tools` into the directory tools_dir names, keyed like the kernels by what
+# goes in (the packages' versions, the closure script).
+TOOLS_PKGS=(fio stress-ng trinity)
+TOOLS_PROGRAMS=(usr/bin/fio usr/bin/stress-ng usr/bin/trinity)
+tools_dir() {
+	local key
+	key=$({
+		for p in "${TOOLS_PKGS[@]}"; do
+			# The whole answer is read: a reader that stops early races with pipefail.
+			echo "$p $(apt-cache show --no-all-versions "$p" 2>/dev/null | sed -n 's/^Version: //p')"
+		done
+		cat "$REPO/scripts/elf_closure.py"
+	} | sha256sum | cut -c1-12)
+	echo "$CACHE/tools-$key"
+}
+
 _step_start=0
 _progress_pid=""
 step() {

@@ -6,6 +6,10 @@
 # VM_INTERACTIVE=1 the console is the caller's terminal instead (for `make shell`), and no
 # log is kept.
 # The guest's $scullkind is VM_KIND, else the build directory's kind (base, debug).
+# With VM_TOOLS=1 the guest also gets the field's tools (fio, stress-ng, trinity, with their
+# loader and libraries, as `setup.sh --tools` cached them), a user nobody, and
+# $sculltools=1; the run fails here if they were not fetched. VM_APPEND: more of the kernel's
+# command line (its NAME=VALUE words become the guest script's variables).
 # Usage: run-vm.sh KERNEL GUEST_SCRIPT LOG [TIMEOUT_S] [MEM]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -29,6 +33,20 @@ done
 # The 32-bit one needs gcc-multilib, which only the project's own kernels' set-up installs.
 if [ -f "$REPO/tests/user/target/scull-ioctl32" ]; then
 	cp "$REPO/tests/user/target/scull-ioctl32" "$root/bin/"
+fi
+tools=0
+if [ "${VM_TOOLS:-0}" = 1 ]; then
+	tdir=$(tools_dir)
+	if [ ! -f "$tdir/.done" ]; then
+		echo "run-vm: VM_TOOLS=1 but the tools are not fetched ($tdir): run scripts/setup.sh --tools" >&2
+		exit 1
+	fi
+	cp -a "$tdir/root/." "$root/"
+	mkdir -p "$root/etc"
+	echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
+	echo 'nobody:x:65534:65534:nobody:/nonexistent:/bin/sh' >>"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+	tools=1
 fi
 cat >"$root/init" <<INIT
 #!/bin/sh
@@ -62,7 +80,7 @@ kind=${VM_KIND:-$(basename "$kdir" | cut -d- -f3)}
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
 	-nographic -no-reboot -serial mon:stdio -display none
 	-kernel "$image" -initrd "$root.cpio"
-	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic tsc=reliable scullkind=$kind")
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic tsc=reliable scullkind=$kind sculltools=$tools ${VM_APPEND:-}")
 if [ "${VM_INTERACTIVE:-0}" = 1 ]; then
 	"${qemu[@]}"
 	exit 0

@@ -9,7 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_tree
 t0=$(date +%s)
-"$REPO/scripts/setup.sh" "${TEST_SERIES[@]}"
+"$REPO/scripts/setup.sh" --tools "${TEST_SERIES[@]}"
 out="$REPO/out"
 mkdir -p "$out"
 
@@ -74,7 +74,14 @@ for run in "${runs[@]}"; do
 			"'$REPO/scripts/build-modules.sh' '${kdir[$series-$kind]}' '$out/build-$series-$kind.log' &&
 			! grep -q warning '$out/build-$series-$kind.log'"
 	fi
-	vm_suite "$series $kind kernel" "${kdir[$series-$kind]}" "$out/vm-$series-$kind.log"
+	# The field's tools (tests/vm/tools.sh) on the first series' kernels, test and debug.
+	tools=0
+	[ "$series" = "$first" ] && tools=1
+	VM_TOOLS=$tools vm_suite "$series $kind kernel" "${kdir[$series-$kind]}" "$out/vm-$series-$kind.log"
+	if [ "$tools" = 1 ]; then
+		host_check "the $series $kind kernel's run ran fio, stress-ng and trinity" \
+			grep -q '^tools: all took' "$out/vm-$series-$kind.log"
+	fi
 done
 # Debian's own kernel: the newest that the archive serves with its rustc, the modules built as
 # `make debian` builds them, booted from Debian's real image. Every layer that exists there:

@@ -19,6 +19,10 @@ sh /tests/fsx.sh
 sh /tests/robust.sh
 sh /tests/hostile.sh
 sh /tests/memory.sh
+# fio, stress-ng and trinity where the run was given them (scripts/test.sh: the 7.2 kernels).
+if [ "$sculltools" = 1 ]; then
+	sh /tests/tools.sh
+fi
 # Fault injection and kmemleak wherever the kernel has them (our debug kernel must).
 dbg=/sys/kernel/debug
 if [ -d $dbg/fail_page_alloc ] && [ -d $dbg/failslab ]; then
