@@ -295,7 +295,7 @@ impl<Q: Quantum> QsetStore<Q> {
         if fatal_signal_pending() {
             return Err(EINTR);
         }
-        // Small terms: a quantum is at most 4 MiB, a slot array 1 MiB, and at most 22 nodes.
+        // Small terms: a quantum is at most 4 MiB, a slot array 1 MiB, and at most 21 nodes.
         let most = self.geometry.quantum()
             + self.set_bytes_held()
             + self.sets.most_new_nodes(set) * sparse::node_bytes::<QuantumSet<Q>>();
@@ -470,14 +470,23 @@ impl<Q: Quantum> QsetStore<Q> {
         // copy took nothing, the quantum goes back.
         let covered = self.size.saturating_sub(at - offset as u64);
         let covered = usize::try_from(covered).unwrap_or(usize::MAX);
-        self.add_quantum(set, slot, |q| {
-            let k = copied(source.copy(QuantumBytesMut::new(q, offset, n)))?;
+        let mut taken = 0;
+        let result = self.add_quantum(set, slot, |q| {
+            taken = copied(source.copy(QuantumBytesMut::new(q, offset, n)))?;
             QuantumBytesMut::new(q, 0, offset).zero();
-            if covered > offset + k {
-                QuantumBytesMut::new(q, offset + k, covered - offset - k).zero();
+            if covered > offset + taken {
+                QuantumBytesMut::new(q, offset + taken, covered - offset - taken).zero();
             }
-            Ok(k)
-        })
+            Ok(taken)
+        });
+        if result.is_err() {
+            // The copy took bytes that the set or index allocation after it could not keep:
+            // the source gives them again, or the caller's next round would store the bytes
+            // after them here.
+            // SAFETY: `taken` is what this piece's one copy took from `source`.
+            unsafe { source.unread(taken) };
+        }
+        result
     }
 }
 

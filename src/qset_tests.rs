@@ -57,6 +57,10 @@ mod tests {
             self.at += n;
             n
         }
+
+        unsafe fn unread(&mut self, n: usize) {
+            self.at -= n;
+        }
     }
 
     /// A reader's buffer that takes at most `room` bytes (then faults).

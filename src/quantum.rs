@@ -164,6 +164,14 @@ pub(crate) trait Source {
     /// Copies the next bytes into `into`, from its front, and returns how many: fewer only at
     /// a fault or at the end of the source. Bytes of `into` past the count are not touched.
     fn copy(&mut self, into: QuantumBytesMut<'_>) -> usize;
+
+    /// Gives back the last `n` bytes the copies took, so that the next copy takes them again:
+    /// for bytes taken that could not be stored.
+    ///
+    /// # Safety
+    ///
+    /// `n` is at most the number of bytes the copies have taken.
+    unsafe fn unread(&mut self, n: usize);
 }
 
 /// A kernel buffer as a read's sink: a read moves through one when the reader's buffer is not
@@ -198,19 +206,24 @@ impl Sink for SliceSink<'_> {
 /// A kernel buffer as a write's source (see [`SliceSink`]).
 pub(crate) struct SliceSource<'a> {
     data: &'a [u8],
+    at: usize,
 }
 
 impl<'a> SliceSource<'a> {
     pub(crate) fn new(data: &'a [u8]) -> Self {
-        Self { data }
+        Self { data, at: 0 }
     }
 }
 
 impl Source for SliceSource<'_> {
     fn copy(&mut self, mut into: QuantumBytesMut<'_>) -> usize {
-        let n = into.copy_from_slice(self.data);
-        self.data = &self.data[n..];
+        let n = into.copy_from_slice(&self.data[self.at..]);
+        self.at += n;
         n
+    }
+
+    unsafe fn unread(&mut self, n: usize) {
+        self.at = self.at.saturating_sub(n);
     }
 }
 
@@ -238,6 +251,12 @@ impl Source for IovIterSource<'_> {
         // SAFETY: `into` is valid for `len()` bytes of writes (its invariant), which no Rust
         // reference covers; user space may change them meanwhile through a mapping.
         unsafe { copy_from_iter_nofault(into.as_mut_ptr(), into.len(), self.as_raw()) }
+    }
+
+    unsafe fn unread(&mut self, n: usize) {
+        // SAFETY: The caller gives back at most what the copies took, so the iterator does
+        // not go back past where it started.
+        unsafe { self.revert(n) };
     }
 }
 
