@@ -26,6 +26,9 @@ vm_suite() {
 	echo "=== $1 (console: $3) ==="
 	summary=$("$REPO/scripts/summarize.sh" "$3" "${4:-}") || true
 	echo "$summary"
+	# Its failures, and the first line of a splat, for the list at the end.
+	failures+=$(echo "$summary" | awk -v t="$1" '/^(TEST |KUNIT )?FAIL/ { print t ": " $0;
+		splat = /splat/; next } splat { print t ": " $0; splat = 0 }')$'\n'
 	read -r p _ f _ <<<"$(echo "$summary" | tail -1)"
 	passed=$((passed + p))
 	failed=$((failed + f))
@@ -36,7 +39,7 @@ for run in "${runs[@]}"; do
 	kdir[$series-$kind]=$("$REPO/scripts/build-kernel.sh" "$kind" "$series")
 done
 
-passed=0 failed=0
+passed=0 failed=0 failures=""
 host_check() {
 	local name=$1
 	shift
@@ -45,6 +48,7 @@ host_check() {
 		passed=$((passed + 1))
 	else
 		echo "TEST FAIL: host: $name"
+		failures+="TEST FAIL: host: $name"$'\n'
 		failed=$((failed + 1))
 	fi
 }
@@ -108,5 +112,10 @@ if [ -s "$out/debian-image" ]; then
 		python3 "$REPO/tests/host/shell.py" debian
 fi
 echo "make test took $(($(date +%s) - t0)) s"
+# The failures again, where the last lines of a long run (all that CI shows) will have them.
+if [ "$failed" != 0 ]; then
+	echo "failures:"
+	printf '%s' "$failures" | grep -v '^$' | head -20
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
