@@ -61,9 +61,9 @@ if [ "$failed" != 0 ]; then
 fi
 host_check "make LLVM=1 CLIPPY=1 has no warnings ($first)" \
 	sh -c "! grep -q 'warning' '$out/build-$first-base.log'"
-host_check "rustfmt --check (kernel .rustfmt.toml)" \
+host_check "rustfmt --check (kernel .rustfmt.toml), the modules and the test programs" \
 	rustfmt --check --edition 2021 --config-path "$(kernel_src "$first")/.rustfmt.toml" \
-	"$REPO"/src/*.rs "$REPO"/src/*/*.rs
+	"$REPO"/src/*.rs "$REPO"/src/*/*.rs "$REPO"/tests/user/src/*.rs "$REPO"/tests/user/src/bin/*.rs
 host_check "every unsafe block has a SAFETY comment" "$REPO/scripts/check-safety.sh"
 host_check "make shell: banner, prompt and typed commands at a pseudo-terminal" \
 	python3 "$REPO/tests/host/shell.py" own

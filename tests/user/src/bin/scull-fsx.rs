@@ -10,32 +10,12 @@
 //! model of the touched pages for both.
 //! Usage: scull-fsx DEVICE FILE SEED OPS QUANTUM MAXLEN
 
-use scull_user::read_by_kernel;
+use scull_user::{read_by_kernel, Rng};
 use std::collections::{BTreeSet, VecDeque};
 use std::ffi::CString;
 use std::process::ExitCode;
 
 const PAGE: u64 = 4096;
-
-/// A small deterministic generator (xorshift64*), from the seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next() % n
-        }
-    }
-}
 
 /// A syscall's result: a value or an errno.
 type Res = Result<i64, i32>;
@@ -531,7 +511,11 @@ impl Fsx {
         self.touched.clear();
         self.pwrite_both(off, len);
         let after: Vec<_> = maps.iter().map(|&p| read_mapping(p, map_len)).collect();
-        self.same("reading the old mapping after truncation", after[0].0, after[1].0);
+        self.same(
+            "reading the old mapping after truncation",
+            after[0].0,
+            after[1].0,
+        );
         if after[0].1 != after[1].1 {
             self.fail("the old mappings show different bytes after truncation");
         }
@@ -607,7 +591,7 @@ fn main() -> ExitCode {
     };
     let flags = libc::O_RDWR | libc::O_TRUNC;
     let mut fsx = Fsx {
-        rng: Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1),
+        rng: Rng::new(seed),
         dev: Side {
             path: dev.clone(),
             fd: open(dev, flags),

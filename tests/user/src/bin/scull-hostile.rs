@@ -33,7 +33,7 @@
 //!
 //! `HOSTILE_TAG`, if set, is added to every check's name (the shape under test).
 
-use scull_user::{become_nobody, in_child, sigbus_in_child, vm_rss_kib, Report};
+use scull_user::{become_nobody, in_child, mix, sigbus_in_child, vm_rss_kib, Report, Rng};
 use std::collections::{BTreeMap, VecDeque};
 use std::ffi::CString;
 use std::fs::File;
@@ -144,14 +144,6 @@ fn read_all(path: &str) -> Result<Vec<u8>, i32> {
     Ok(v)
 }
 
-/// splitmix64: one step of a stateless generator, for patterns derived from a key.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// `len` bytes derived from `key`, every 8 bytes different.
 fn pattern(key: u64, len: usize) -> Vec<u8> {
     let mut v = Vec::with_capacity(len + 8);
@@ -168,31 +160,6 @@ fn pattern(key: u64, len: usize) -> Vec<u8> {
         }
     }
     v
-}
-
-/// xorshift64*, from a seed.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(mix(seed) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Uniform in `0..n` (0 if n is 0).
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            ((self.next() as u128 * n as u128) >> 64) as u64
-        }
-    }
 }
 
 /// A memory mapping, unmapped when dropped.

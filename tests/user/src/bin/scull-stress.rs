@@ -17,7 +17,7 @@
 //!                                        having written part of it
 
 use scull_user::ioctl;
-use scull_user::{read_by_kernel, Report};
+use scull_user::{read_by_kernel, Report, Rng};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
 use std::os::fd::AsRawFd;
@@ -30,20 +30,6 @@ use std::time::Duration;
 const RECORD: usize = 5000;
 const SLOTS: u64 = 400;
 const WRITERS_PER_DEVICE: u64 = 2;
-
-/// A small deterministic generator (xorshift), one per thread.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// The record a writer puts in `slot` at generation `gen`: a header, then bytes derived
 /// from all three, so that a torn or misplaced record cannot pass for a whole one.
@@ -115,7 +101,7 @@ fn mix(seconds: u64, devices: &[String], r: &mut Report) {
             for w in 0..WRITERS_PER_DEVICE {
                 s.spawn(move || {
                     let f = open_rw(dev).unwrap();
-                    let mut rng = Rng(0x1234 + w + 17 * d as u64);
+                    let mut rng = Rng::new(0x1234 + w + 17 * d as u64);
                     let mut gen = 0;
                     while !stop.load(Ordering::Relaxed) {
                         // Writers own interleaved slots: writes never overlap.
@@ -133,7 +119,7 @@ fn mix(seconds: u64, devices: &[String], r: &mut Report) {
             }
             s.spawn(move || {
                 let f = open_rw(dev).unwrap();
-                let mut rng = Rng(0x777 + d as u64);
+                let mut rng = Rng::new(0x777 + d as u64);
                 let mut buf = vec![0u8; 16 * RECORD];
                 while !stop.load(Ordering::Relaxed) {
                     let first = rng.below(SLOTS - 16);
@@ -152,7 +138,7 @@ fn mix(seconds: u64, devices: &[String], r: &mut Report) {
             });
             s.spawn(move || {
                 let f = open_rw(dev).unwrap();
-                let mut rng = Rng(0x4242 + d as u64);
+                let mut rng = Rng::new(0x4242 + d as u64);
                 while !stop.load(Ordering::Relaxed) {
                     let whence =
                         [libc::SEEK_SET, libc::SEEK_CUR, libc::SEEK_END][rng.below(3) as usize];
@@ -180,7 +166,7 @@ fn mix(seconds: u64, devices: &[String], r: &mut Report) {
             });
             s.spawn(move || {
                 let f = open_rw(dev).unwrap();
-                let mut rng = Rng(0x99 + d as u64);
+                let mut rng = Rng::new(0x99 + d as u64);
                 while !stop.load(Ordering::Relaxed) {
                     let (cmd, arg) = match rng.below(4) {
                         0 => (ioctl::T_ORDER, rng.below(4)),
