@@ -392,9 +392,10 @@ impl<Q: Quantum> QsetStore<Q> {
     }
 
     /// Copies `len` bytes from `source` to `pos`, allocating missing quanta, and returns the
-    /// number of bytes written; none past the largest `loff_t`. A fault in `source` ends the write where it stopped. A
-    /// failure (a fault, an allocation, the budget, a fatal signal) is returned if nothing
-    /// was written, else the count so far is. Exactly the bytes counted are changed.
+    /// number of bytes written; none past the largest `loff_t`. A fault in `source` ends the
+    /// write where it stopped. A failure (a fault, an allocation, the budget, a fatal signal)
+    /// is returned if nothing was written, else the count so far is. Exactly the bytes
+    /// counted are changed.
     pub(crate) fn write(
         &mut self,
         pos: u64,

@@ -48,9 +48,9 @@ pub(crate) struct Params {
 /// each is one operation against the others however its source pages behave; `data` is a
 /// reader-writer semaphore over the store, which reads and page faults on present pages share
 /// and which writes, truncation and faults that allocate take alone, each for a copy. Every
-/// wait on either ends on a fatal signal. No holder of `data` waits on user memory: copies run with page
-/// faults disabled, and where a user page is missing a few bytes go through a kernel buffer
-/// with `data` released, faulting the page in. So a copy stalled on a user page (userfaultfd,
+/// wait on either ends on a fatal signal. No holder of `data` waits on user memory: copies run
+/// with page faults disabled, and where a user page is missing a few bytes go through a kernel
+/// buffer with `data` released, faulting the page in. So a copy stalled on a user page (userfaultfd,
 /// FUSE) holds at most `writers`: reads, faults on mappings and ioctls go on; and a fault on a
 /// mapping of the device, which takes `data` under the mmap lock, cannot deadlock a copy.
 #[pin_data]
