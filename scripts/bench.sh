@@ -15,7 +15,7 @@ fi
 kdir=$("$REPO/scripts/build-kernel.sh" base)
 mkdir -p "$REPO/out" "$REPO/docs"
 "$REPO/scripts/build-modules.sh" "$kdir" "$REPO/out/build.log" >/dev/null
-VM_TOOLS=1 "$REPO/scripts/run-vm.sh" "$kdir" bench.sh "$REPO/out/vm-bench.log" 3000 3G | grep '^CSV' | sed 's/^/  /'
+VM_TOOLS=1 "$REPO/scripts/run-vm.sh" "$kdir" bench.sh "$REPO/out/vm-bench.log" 4800 3G | grep '^CSV' | sed 's/^/  /'
 grep '^CSV,' "$REPO/out/vm-bench.log" | cut -d, -f2- >"$REPO/docs/bench.csv"
 /usr/bin/python3 "$REPO/scripts/bench_report.py" "$REPO/docs/bench.csv" "$REPO/docs/bench.png" |
 	tee "$REPO/docs/bench.txt"

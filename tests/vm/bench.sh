@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# The benchmark run: every device configuration and the baselines, in one boot.
+# The benchmark run: every device configuration and the baselines, in one boot. Each device
+# transfer is paired, repetition by repetition, with the same one through a tmpfs file.
 # fio's rows, where the run has the field's tools (scripts/bench.sh): sequential 1 MiB and
 # random 4 KiB, read and write, the psync and mmap engines, one and two jobs, 64 MiB a job,
 # 3 repetitions (median, lowest, highest of the bandwidth fio reports, in MiB/s).
@@ -32,14 +33,15 @@ for spec in scullp:0 scullp:2 scullp:4 scullv:4; do
 	m=${spec%:*}
 	order=${spec#*:}
 	insmod /lib/modules/$m.ko ${m}_order=$order ${m}_limit_mib=0 ${m}_devs=1
-	scull-bench device "$m-order$order" /dev/${m}0
+	scull-bench device "$m-order$order" /dev/${m}0 /tmp/ref
 	scull-bench mmap "$m-order$order" /dev/${m}0
 	case $spec in scullp:0 | scullv:4) fio_at "$m-order$order" /dev/${m}0 ;; esac
 	rmmod $m
 done
 insmod /lib/modules/scullp.ko scullp_qset=8 scullp_limit_mib=0 scullp_devs=1
-scull-bench device scullp-order0-qset8 /dev/scullp0
+scull-bench device scullp-order0-qset8 /dev/scullp0 /tmp/ref
 rmmod scullp
+rm -f /tmp/ref
 scull-bench file tmpfs /tmp/bench
 scull-bench mmap tmpfs /tmp/bench
 fio_at tmpfs /tmp/bench

@@ -4,8 +4,11 @@
 //! repetitions each, median and spread. Prints CSV lines:
 //!   CSV,label,op,block_bytes,total_mib,median_mibs,min_mibs,max_mibs,reps
 //! Usage:
-//!   scull-bench device LABEL DEVICE    write/read of every size and block size, and the time
-//!                                      to truncate the full device (op "truncate", in ms)
+//!   scull-bench device LABEL DEVICE [REF]
+//!                                      write/read of every size and block size, and the time
+//!                                      to truncate the full device (op "truncate", in ms);
+//!                                      with REF (a tmpfs file) also the ratios to it,
+//!                                      repetition by repetition (ops "write/ref", "read/ref")
 //!   scull-bench file LABEL PATH        the same through a regular file (tmpfs)
 //!   scull-bench readers LABEL PATH     one reader of 256 MiB against two processes
 //!                                      reading it at once (ops "read1", "read2": MiB/s
@@ -28,7 +31,7 @@ fn report(label: &str, op: &str, block: usize, mib: usize, mut v: Vec<f64>) {
     v.sort_by(|a, b| a.total_cmp(b));
     let median = v[v.len() / 2];
     println!(
-        "CSV,{label},{op},{block},{mib},{median:.1},{:.1},{:.1},{}",
+        "CSV,{label},{op},{block},{mib},{median:.3},{:.3},{:.3},{}",
         v[0],
         v[v.len() - 1],
         v.len()
@@ -49,36 +52,63 @@ fn timed(mib: usize, block: usize, mut step: impl FnMut(&mut [u8]) -> usize) -> 
     mib as f64 / t.elapsed().as_secs_f64()
 }
 
-/// Write then read `path` at every size and block size; `truncate` empties it.
-fn transfers(label: &str, path: &str, truncate: impl Fn() -> f64) {
+/// One write of `mib` MiB into the emptied `path`, then one read of it: MiB/s of each.
+fn write_read(path: &str, mib: usize, block: usize) -> (f64, f64) {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(path)
+        .unwrap();
+    let w = timed(mib, block, |b| f.write(b).unwrap());
+    drop(f);
+    let mut f = OpenOptions::new().read(true).open(path).unwrap();
+    (w, timed(mib, block, |b| f.read(b).unwrap()))
+}
+
+/// Empties the regular file `path`, creating it if need be.
+fn empty_file(path: &str) {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .unwrap();
+}
+
+/// Write then read `path` at every size and block size; `truncate` empties it. With a
+/// `reference` file (tmpfs), every repetition at the table's sizes also moves the same bytes
+/// through it right after, and the median of the repetitions' ratios is reported (ops
+/// "write/ref", "read/ref"): a slow spell of a shared host then weighs on both sides.
+fn transfers(label: &str, path: &str, truncate: impl Fn() -> f64, reference: Option<&str>) {
     for &mib in &SIZES_MIB {
         for &block in &BLOCKS {
-            let (mut w, mut r) = (Vec::new(), Vec::new());
+            let (mut w, mut r, mut w_ref, mut r_ref) = (vec![], vec![], vec![], vec![]);
             for _ in 0..REPS {
                 truncate();
-                let mut f = OpenOptions::new()
-                    .write(true)
-                    .truncate(true)
-                    .open(path)
-                    .unwrap();
-                w.push(timed(mib, block, |b| f.write(b).unwrap()));
-                drop(f);
-                let mut f = OpenOptions::new().read(true).open(path).unwrap();
-                r.push(timed(mib, block, |b| f.read(b).unwrap()));
+                let (wm, rm) = write_read(path, mib, block);
+                w.push(wm);
+                r.push(rm);
+                if let Some(reference) = reference.filter(|_| mib == 16 || mib == 512) {
+                    // Only one of the two holds the data at a time.
+                    truncate();
+                    empty_file(reference);
+                    let (wf, rf) = write_read(reference, mib, block);
+                    empty_file(reference);
+                    w_ref.push(wm / wf);
+                    r_ref.push(rm / rf);
+                }
             }
             report(label, "write", block, mib, w);
             report(label, "read", block, mib, r);
+            if !w_ref.is_empty() {
+                report(label, "write/ref", block, mib, w_ref);
+                report(label, "read/ref", block, mib, r_ref);
+            }
         }
         // Time to empty a full device (or file) of this size, in ms.
         let t: Vec<f64> = (0..REPS)
             .map(|_| {
-                truncate();
-                let mut f = OpenOptions::new()
-                    .write(true)
-                    .truncate(true)
-                    .open(path)
-                    .unwrap();
-                timed(mib, 1 << 20, |b| f.write(b).unwrap());
+                fill(path, mib);
                 truncate()
             })
             .collect();
@@ -209,30 +239,24 @@ fn mapped(label: &str, path: &str) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match (args.get(1).map(String::as_str), args.get(2), args.get(3)) {
-        (Some("device"), Some(label), Some(dev)) => transfers(label, dev, || {
-            // A write-only open truncates the device: time it.
-            let t = Instant::now();
-            drop(
-                OpenOptions::new()
-                    .write(true)
-                    .truncate(true)
-                    .open(dev)
-                    .unwrap(),
-            );
-            t.elapsed().as_secs_f64() * 1e3
-        }),
-        (Some("file"), Some(label), Some(path)) => transfers(label, path, || {
-            let t = Instant::now();
-            drop(
-                OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(true)
-                    .open(path)
-                    .unwrap(),
-            );
-            t.elapsed().as_secs_f64() * 1e3
-        }),
+        // A write-only open truncates a device or a file: time it.
+        (Some(kind @ ("device" | "file")), Some(label), Some(path)) => transfers(
+            label,
+            path,
+            || {
+                let t = Instant::now();
+                drop(
+                    OpenOptions::new()
+                        .write(true)
+                        .create(kind == "file")
+                        .truncate(true)
+                        .open(path)
+                        .unwrap(),
+                );
+                t.elapsed().as_secs_f64() * 1e3
+            },
+            args.get(4).map(String::as_str),
+        ),
         (Some("readers"), Some(label), Some(path)) => readers(label, path),
         (Some("mmap"), Some(label), Some(path)) => mapped(label, path),
         (Some("zero"), _, _) => {
@@ -252,7 +276,7 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: scull-bench device LABEL DEVICE | file LABEL PATH \
+                "usage: scull-bench device LABEL DEVICE [REF] | file LABEL PATH \
                  | readers LABEL PATH | mmap LABEL PATH | zero"
             );
             std::process::exit(2);
