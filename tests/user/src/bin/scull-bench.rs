@@ -7,8 +7,8 @@
 //!   scull-bench device LABEL DEVICE [REF]
 //!                                      write/read of every size and block size, and the time
 //!                                      to truncate the full device (op "truncate", in ms);
-//!                                      with REF (a tmpfs file) also the ratios to it,
-//!                                      repetition by repetition (ops "write/ref", "read/ref")
+//!                                      with REF (a tmpfs file) also the ratios to it, the
+//!                                      two taking turns (ops "write/ref", "read/ref")
 //!   scull-bench file LABEL PATH        the same through a regular file (tmpfs)
 //!   scull-bench readers LABEL PATH     one reader of 256 MiB against two processes
 //!                                      reading it at once (ops "read1", "read2": MiB/s
@@ -19,7 +19,7 @@
 //!                                      and overwritten by one (op "mmap_write")
 //!   scull-bench zero                   /dev/zero -> /dev/null, no copy
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::time::Instant;
 
@@ -52,17 +52,54 @@ fn timed(mib: usize, block: usize, mut step: impl FnMut(&mut [u8]) -> usize) -> 
     mib as f64 / t.elapsed().as_secs_f64()
 }
 
-/// One write of `mib` MiB into the emptied `path`, then one read of it: MiB/s of each.
-fn write_read(path: &str, mib: usize, block: usize) -> (f64, f64) {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .truncate(true)
-        .open(path)
-        .unwrap();
-    let w = timed(mib, block, |b| f.write(b).unwrap());
-    drop(f);
-    let mut f = OpenOptions::new().read(true).open(path).unwrap();
-    (w, timed(mib, block, |b| f.read(b).unwrap()))
+/// Bytes one file moves before the next takes its turn, where files take turns.
+const SLICE: usize = 4 << 20;
+
+/// Moves `mib` MiB through each of `files` in `block`-byte calls of `step`, the files taking
+/// turns every `SLICE` bytes, each turn starting with the next file: MiB/s of each. Taking
+/// turns makes a slow spell of a shared host weigh on every file alike.
+fn take_turns(
+    mut files: Vec<File>,
+    mib: usize,
+    block: usize,
+    step: impl Fn(&mut File, &mut [u8]) -> usize,
+) -> Vec<f64> {
+    let mut buf = vec![0x5au8; block];
+    let mut secs = vec![0.0; files.len()];
+    let total = mib << 20;
+    for (turn, start) in (0..total).step_by(SLICE).enumerate() {
+        let slice = SLICE.min(total - start);
+        for i in 0..files.len() {
+            let k = (turn + i) % files.len();
+            let t = Instant::now();
+            let mut moved = 0;
+            while moved < slice {
+                let n = step(&mut files[k], &mut buf[..block.min(slice - moved)]);
+                assert!(n > 0, "transfer stopped at {} bytes", start + moved);
+                moved += n;
+            }
+            secs[k] += t.elapsed().as_secs_f64();
+        }
+    }
+    secs.iter().map(|s| mib as f64 / s).collect()
+}
+
+/// Writes `mib` MiB into each of the emptied `paths`, then reads them back, the paths taking
+/// turns: MiB/s of each one's write and read.
+fn write_read(paths: &[&str], mib: usize, block: usize) -> Vec<(f64, f64)> {
+    let open = |path: &&str, write: bool| {
+        OpenOptions::new()
+            .read(!write)
+            .write(write)
+            .truncate(write)
+            .open(path)
+            .unwrap()
+    };
+    let files = paths.iter().map(|p| open(p, true)).collect();
+    let writes = take_turns(files, mib, block, |f, b| f.write(b).unwrap());
+    let files = paths.iter().map(|p| open(p, false)).collect();
+    let reads = take_turns(files, mib, block, |f, b| f.read(b).unwrap());
+    writes.into_iter().zip(reads).collect()
 }
 
 /// Empties the regular file `path`, creating it if need be.
@@ -76,24 +113,27 @@ fn empty_file(path: &str) {
 }
 
 /// Write then read `path` at every size and block size; `truncate` empties it. With a
-/// `reference` file (tmpfs), every repetition at the table's sizes also moves the same bytes
-/// through it right after, and the median of the repetitions' ratios is reported (ops
-/// "write/ref", "read/ref"): a slow spell of a shared host then weighs on both sides.
+/// `reference` file (tmpfs), every repetition at the table's sizes moves the same bytes through
+/// it too, the two taking turns, and the median of the repetitions' ratios is reported as well
+/// (ops "write/ref", "read/ref").
 fn transfers(label: &str, path: &str, truncate: impl Fn() -> f64, reference: Option<&str>) {
     for &mib in &SIZES_MIB {
+        // The table's sizes; the others are only plotted.
+        let paths: Vec<&str> = [Some(path), reference.filter(|_| mib == 16 || mib == 512)]
+            .into_iter()
+            .flatten()
+            .collect();
         for &block in &BLOCKS {
             let (mut w, mut r, mut w_ref, mut r_ref) = (vec![], vec![], vec![], vec![]);
             for _ in 0..REPS {
                 truncate();
-                let (wm, rm) = write_read(path, mib, block);
+                paths[1..].iter().for_each(|p| empty_file(p));
+                let got = write_read(&paths, mib, block);
+                paths[1..].iter().for_each(|p| empty_file(p));
+                let (wm, rm) = got[0];
                 w.push(wm);
                 r.push(rm);
-                if let Some(reference) = reference.filter(|_| mib == 16 || mib == 512) {
-                    // Only one of the two holds the data at a time.
-                    truncate();
-                    empty_file(reference);
-                    let (wf, rf) = write_read(reference, mib, block);
-                    empty_file(reference);
+                if let Some(&(wf, rf)) = got.get(1) {
                     w_ref.push(wm / wf);
                     r_ref.push(rm / rf);
                 }
@@ -261,7 +301,7 @@ fn main() {
         (Some("mmap"), Some(label), Some(path)) => mapped(label, path),
         (Some("zero"), _, _) => {
             for &block in &BLOCKS {
-                let mut zero = std::fs::File::open("/dev/zero").unwrap();
+                let mut zero = File::open("/dev/zero").unwrap();
                 let mut null = OpenOptions::new().write(true).open("/dev/null").unwrap();
                 let v = (0..REPS)
                     .map(|_| {
