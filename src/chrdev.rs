@@ -9,7 +9,7 @@
 //! `quantum.rs`, in the quantum allocators and in `kernel_ext/`.
 
 use crate::kernel_ext::helpers::{
-    file_open, inode_cdev, kiocb_append, vmf_map_after, vmf_map_page, vmf_pgoff_and_vma,
+    file_open, inode_cdev, kiocb_append, vmf_map_page, vmf_map_pages, vmf_pgoff_and_vma, vmf_window,
 };
 use crate::mapping::SharedMapping;
 use core::ptr::{self, NonNull};
@@ -53,7 +53,7 @@ pub(crate) trait FileOps: Send + Sync + Sized + 'static {
     }
 
     /// A new mapping of the file from page `pgoff`. Its pages come in through `fault`; a device
-    /// whose faults map pages around their own ([`Fault::map_after`]) makes it `VM_MIXEDMAP`.
+    /// whose faults map pages around their own ([`Fault::map_pages`]) makes it `VM_MIXEDMAP`.
     fn mmap(&self, _vma: &VmaNew, _pgoff: usize) -> Result {
         Err(ENODEV)
     }
@@ -104,17 +104,24 @@ impl Fault {
         Mapped(unsafe { vmf_map_page(self.vmf, page.as_ptr()) })
     }
 
-    /// Maps `pages` at the pages after the fault's (fault-around), as far as the mapping goes
-    /// and until one is already mapped; under the same lock as [`Fault::map`].
+    /// The file pages `(first, last)` that the fault may map with its own (fault-around):
+    /// `nr` pages aligned in the page table (`nr` a power of two), within the mapping.
+    pub(crate) fn window(&self, nr: usize) -> (usize, usize) {
+        // SAFETY: `vmf` is live (type invariant).
+        unsafe { vmf_window(self.vmf, nr) }
+    }
+
+    /// Maps `pages` at the file pages from `first` on (fault-around), as far as the mapping
+    /// goes, skipping any already mapped; under the same lock as [`Fault::map`].
     ///
     /// # Safety
     ///
     /// Each page must be a valid, refcounted order-0 page, not anonymous; the mapping must be
     /// `VM_MIXEDMAP` (see [`FileOps::mmap`]).
-    pub(crate) unsafe fn map_after(&self, pages: &[NonNull<bindings::page>]) {
+    pub(crate) unsafe fn map_pages(&self, first: usize, pages: &[NonNull<bindings::page>]) {
         // SAFETY: `vmf` is live (type invariant); `NonNull<page>` has the layout of a page
         // pointer, and the caller passes valid pages of a `VM_MIXEDMAP` vma.
-        unsafe { vmf_map_after(self.vmf, pages.as_ptr().cast(), pages.len()) };
+        unsafe { vmf_map_pages(self.vmf, first, pages.as_ptr().cast(), pages.len()) };
     }
 }
 

@@ -20,7 +20,9 @@ use crate::kernel_ext::alloc::DataAlloc;
 use crate::kernel_ext::helpers::{available_bytes, fatal_signal_pending, total_ram_bytes};
 use crate::kernel_ext::page::Order;
 use crate::kernel_ext::sparse::{self, SparseArray};
-use crate::quantum::{map_after, map_page, Quantum, QuantumBytes, QuantumBytesMut, Sink, Source};
+use crate::quantum::{
+    map_page, map_run, Quantum, QuantumBytes, QuantumBytesMut, Sink, Source, FAULT_AROUND,
+};
 use kernel::alloc::{flags::GFP_KERNEL_ACCOUNT, Vec};
 use kernel::page::PAGE_SIZE;
 use kernel::prelude::*;
@@ -335,18 +337,32 @@ impl<Q: Quantum> QsetStore<Q> {
         Some(map_page(fault, q, offset / PAGE_SIZE))
     }
 
-    /// Maps the pages after byte `pos`'s for `fault` (fault-around), as long as they are in
-    /// quanta and before the last page of the data (which `zero_past_end` must clear first).
-    pub(crate) fn map_around(&self, pos: u64, fault: &Fault) {
-        let Some(last) = self.size.checked_sub(1).map(|end| end / PAGE_SIZE as u64) else {
+    /// Maps the pages around the fault's (fault-around): those of the aligned
+    /// window that filemap's fault-around would map, next to it on either side, as long as
+    /// they are in quanta and before the last page of the data (which `zero_past_end` must
+    /// clear first). Either side, so that a backward copy gains as much as a forward one.
+    pub(crate) fn map_around(&self, fault: &Fault) {
+        let Some(last_data) = self.size.checked_sub(1).map(|end| end / PAGE_SIZE as u64) else {
             return;
         };
-        let first = pos / PAGE_SIZE as u64;
-        let pages = (first + 1..last).map_while(|page| {
-            let (set, slot, offset) = self.geometry.locate(page * PAGE_SIZE as u64);
+        let page_at = |page: usize| {
+            let (set, slot, offset) = self.geometry.locate(page as u64 * PAGE_SIZE as u64);
             Some((self.quantum(set, slot)?, offset / PAGE_SIZE))
-        });
-        map_after(fault, pages);
+        };
+        let this = fault.pgoff();
+        let (first, last) = fault.window(FAULT_AROUND);
+        let before_last_data = usize::try_from(last_data)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(1);
+        let last = last.min(before_last_data);
+        // Below: the present pages just under the fault's, mapped from the lowest.
+        let start = (first..this)
+            .rev()
+            .take_while(|&page| page_at(page).is_some())
+            .last()
+            .unwrap_or(this);
+        map_run(fault, start, (start..this).map_while(page_at));
+        map_run(fault, this + 1, (this + 1..=last).map_while(page_at));
     }
 
     /// Maps the page holding byte `pos` for `fault`. A hole gets its quantum, zeroed, so that

@@ -263,20 +263,22 @@ impl Source for IovIterSource<'_> {
 /// Pages a fault maps with its own, as filemap's fault-around does: a 64 KiB window.
 pub(crate) const FAULT_AROUND: usize = 16;
 
-/// Maps the pages that `pages` gives (page `index` of quantum `q`), up to `FAULT_AROUND - 1`
-/// of them, after the fault's own page. Call it under the device's data lock, as `map_page`.
-pub(crate) fn map_after<'a, Q: Quantum + 'a>(
+/// Maps the pages that `pages` gives (page `index` of quantum `q`), at most `FAULT_AROUND - 1`
+/// of them, at the file pages from `first` on, until one is missing (fault-around). Call it
+/// under the device's data lock, as `map_page`.
+pub(crate) fn map_run<'a, Q: Quantum + 'a>(
     fault: &Fault,
+    first: usize,
     pages: impl Iterator<Item = (&'a Q, usize)>,
 ) {
     let mut pages = pages
         .take(FAULT_AROUND - 1)
         .map_while(|(q, index)| q.page(index));
-    let Some(first) = pages.next() else {
+    let Some(page) = pages.next() else {
         return;
     };
     // Filled from the front; the tail repeats the first page and is not passed on.
-    let mut found = [first; FAULT_AROUND - 1];
+    let mut found = [page; FAULT_AROUND - 1];
     let mut n = 1;
     for (slot, page) in found[1..].iter_mut().zip(pages) {
         *slot = page;
@@ -285,7 +287,7 @@ pub(crate) fn map_after<'a, Q: Quantum + 'a>(
     // SAFETY: Each page comes from `Quantum::page` of a quantum borrowed across this call: a
     // valid, refcounted order-0 page that is not anonymous. The device's mmap makes its
     // mappings `VM_MIXEDMAP`.
-    unsafe { fault.map_after(&found[..n]) };
+    unsafe { fault.map_pages(first, &found[..n]) };
 }
 
 /// Maps page `index` of `q` for `fault`; SIGBUS past the quantum's last page. Call it under

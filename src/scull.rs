@@ -307,7 +307,7 @@ impl<Q: Quantum + 'static> FileOps for ScullDevice<Q> {
                 if let Some(mapped) = data.map_present(pos, fault) {
                     // Its present neighbours too, as filemap does: one fault, not sixteen.
                     if mapped.is_ok() {
-                        data.map_around(pos, fault);
+                        data.map_around(fault);
                     }
                     return mapped;
                 }

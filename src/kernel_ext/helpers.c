@@ -28,7 +28,10 @@ size_t scull_iov_iter_zero_nofault(size_t bytes, struct iov_iter *i);
 unsigned long scull_vmf_pgoff(struct vm_fault *vmf);
 struct vm_area_struct *scull_vmf_vma(struct vm_fault *vmf);
 vm_fault_t scull_vmf_map_page(struct vm_fault *vmf, struct page *page);
-void scull_vmf_map_after(struct vm_fault *vmf, struct page **pages, unsigned long n);
+void scull_vmf_window(struct vm_fault *vmf, unsigned long nr, unsigned long *first,
+		      unsigned long *last);
+void scull_vmf_map_pages(struct vm_fault *vmf, unsigned long first, struct page **pages,
+			 unsigned long n);
 bool scull_kiocb_append(struct kiocb *iocb);
 struct cdev *scull_inode_cdev(struct inode *inode);
 void scull_file_open(struct file *file, struct inode *shared);
@@ -146,17 +149,44 @@ vm_fault_t scull_vmf_map_page(struct vm_fault *vmf, struct page *page)
  * private mapping). The batch stops at a page already mapped, which stays as it is; a failure
  * is no error, the page faults on its own later. The vma is VM_MIXEDMAP from mmap on.
  */
-void scull_vmf_map_after(struct vm_fault *vmf, struct page **pages, unsigned long n)
+/*
+ * The file pages [*first, *last] that a fault on vmf maps with its own, reckoned as
+ * do_fault_around() does: nr pages aligned in the page table, within the vma and the table.
+ */
+void scull_vmf_window(struct vm_fault *vmf, unsigned long nr, unsigned long *first,
+		      unsigned long *last)
+{
+	unsigned long pte_off = pte_index(vmf->address);
+	unsigned long vma_off = vmf->pgoff - vmf->vma->vm_pgoff;
+	unsigned long from, to;
+
+	from = max(ALIGN_DOWN(pte_off, nr), pte_off - min(pte_off, vma_off));
+	to = min3(from + nr, (unsigned long)PTRS_PER_PTE,
+		  pte_off + vma_pages(vmf->vma) - vma_off) - 1;
+	*first = vmf->pgoff + from - pte_off;
+	*last = vmf->pgoff + to - pte_off;
+}
+
+/* Maps pages[0..n) at file pages first.. of vmf's vma, skipping any already mapped. */
+void scull_vmf_map_pages(struct vm_fault *vmf, unsigned long first, struct page **pages,
+			 unsigned long n)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	unsigned long addr = vmf->address + PAGE_SIZE;
-	unsigned long num;
+	unsigned long addr, left;
 
-	if (addr >= vma->vm_end || addr < vmf->address)
+	if (first < vma->vm_pgoff || first - vma->vm_pgoff >= vma_pages(vma) ||
+	    n > vma_pages(vma) - (first - vma->vm_pgoff))
 		return;
-	num = min(n, (vma->vm_end - addr) >> PAGE_SHIFT);
-	if (num)
-		vm_insert_pages(vma, addr, pages, &num);
+	addr = vma->vm_start + ((first - vma->vm_pgoff) << PAGE_SHIFT);
+	while (n) {
+		left = n;
+		if (vm_insert_pages(vma, addr, pages, &left) != -EBUSY || !left)
+			return;
+		/* pages[n - left] was mapped already: go on after it. */
+		addr += (n - left + 1) << PAGE_SHIFT;
+		pages += n - left + 1;
+		n = left - 1;
+	}
 }
 
 /* O_APPEND or RWF_APPEND: the write goes to the end. */

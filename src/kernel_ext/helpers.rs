@@ -35,7 +35,8 @@ extern "C" {
     fn scull_vmf_pgoff(vmf: *mut c_void) -> usize;
     fn scull_vmf_vma(vmf: *mut c_void) -> *mut c_void;
     fn scull_vmf_map_page(vmf: *mut c_void, page: *mut c_void) -> bindings::vm_fault_t;
-    fn scull_vmf_map_after(vmf: *mut c_void, pages: *mut *mut c_void, n: usize);
+    fn scull_vmf_window(vmf: *mut c_void, nr: usize, first: *mut usize, last: *mut usize);
+    fn scull_vmf_map_pages(vmf: *mut c_void, first: usize, pages: *mut *mut c_void, n: usize);
     fn scull_kiocb_append(iocb: *mut c_void) -> bool;
     fn scull_inode_cdev(inode: *mut c_void) -> *mut c_void;
     fn scull_file_open(file: *mut c_void, shared: *mut c_void);
@@ -211,20 +212,34 @@ pub(crate) unsafe fn vmf_map_page(
     unsafe { scull_vmf_map_page(vmf.cast(), page.cast()) }
 }
 
-/// Maps `n` pages from `pages` at the pages after the fault's, as far as its vma goes and
-/// until one is already mapped (fault-around); each mapping takes its own reference.
+/// The file pages `(first, last)` that a fault maps with its own (fault-around): `nr` pages
+/// aligned in the page table, as the core's `do_fault_around` reckons them, within the vma.
+///
+/// # Safety
+///
+/// `vmf` must be the live `vm_fault` of a fault being handled; `nr` a power of two.
+pub(crate) unsafe fn vmf_window(vmf: *mut bindings::vm_fault, nr: usize) -> (usize, usize) {
+    let (mut first, mut last) = (0, 0);
+    // SAFETY: The caller passes a live fault; the two outputs are locals.
+    unsafe { scull_vmf_window(vmf.cast(), nr, &mut first, &mut last) };
+    (first, last)
+}
+
+/// Maps `n` pages from `pages` at the file pages from `first` on in the fault's vma (as far
+/// as it goes), skipping any already mapped; each mapping takes its own reference.
 ///
 /// # Safety
 ///
 /// `vmf` must be the live `vm_fault` of a fault being handled on a `VM_MIXEDMAP` vma, and
 /// `pages` must point to `n` valid, refcounted order-0 pages that are not anonymous.
-pub(crate) unsafe fn vmf_map_after(
+pub(crate) unsafe fn vmf_map_pages(
     vmf: *mut bindings::vm_fault,
+    first: usize,
     pages: *const *mut bindings::page,
     n: usize,
 ) {
     // SAFETY: The caller passes a live fault and `n` valid pages; the array is only read.
-    unsafe { scull_vmf_map_after(vmf.cast(), pages.cast_mut().cast(), n) }
+    unsafe { scull_vmf_map_pages(vmf.cast(), first, pages.cast_mut().cast(), n) }
 }
 
 /// Whether a write is an append (`IOCB_APPEND`: `O_APPEND` or `RWF_APPEND`), which the kernel

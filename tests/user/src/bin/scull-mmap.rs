@@ -2,8 +2,8 @@
 
 //! Checks mmap of a scull device: the mapping shows what read() shows (holes as zeros),
 //! writes through a shared mapping land in the device, truncation takes the pages out of the
-//! mapping (SIGBUS, then the new data), rmmod is refused while mapped, and a page past the end
-//! raises SIGBUS.
+//! mapping (SIGBUS, then the new data), rmmod is refused while mapped, a page past the end
+//! raises SIGBUS, and fault-around maps a fault's neighbours whichever way pages are read.
 //! Usage: scull-mmap DEVICE MODULE QUANTUM_BYTES
 
 use scull_user::{sigbus_in_child, Report};
@@ -266,6 +266,66 @@ fn checks(dev: &str, module: &str, quantum: usize, r: &mut Report) -> std::io::R
     Ok(())
 }
 
+/// Minor faults of this process so far.
+fn minor_faults() -> i64 {
+    // SAFETY: `getrusage` fills the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: As above.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    usage.ru_minflt
+}
+
+/// Fault-around maps a fault's neighbours on both sides, as filemap does for a file: reading
+/// 256 pages forwards or backwards (glibc's memcpy copies backwards when the destination lies
+/// above the source) takes about one fault in 16, at any offset of the mapping, and every
+/// page shows the device's bytes at its own offset.
+fn fault_around(dev: &str, r: &mut Report) -> std::io::Result<()> {
+    const PAGES: usize = 256;
+    OpenOptions::new().write(true).truncate(true).open(dev)?;
+    let f = OpenOptions::new().read(true).write(true).open(dev)?;
+    // Every page different, so that a page mapped at the wrong place shows.
+    let data: Vec<u8> = (0..(PAGES + 8) * PAGE)
+        .map(|i| (i / PAGE * 7 + i % 251) as u8)
+        .collect();
+    f.write_all_at(&data, 0)?;
+    for (offset, backwards) in [(0, false), (0, true), (3, false), (3, true)] {
+        let m = match Mapping::new(&f, PAGES * PAGE, offset * PAGE, libc::PROT_READ) {
+            Ok(m) => m,
+            Err(e) => {
+                r.check("fault-around: a 256-page mapping", false, e);
+                continue;
+            }
+        };
+        let mut pages: Vec<usize> = (0..PAGES).collect();
+        if backwards {
+            pages.reverse();
+        }
+        let before = minor_faults();
+        let mut first_bytes = vec![0u8; PAGES];
+        for &page in &pages {
+            // SAFETY: Page `page` of the mapping, inside the device's data.
+            first_bytes[page] = unsafe { std::ptr::read_volatile(m.ptr.add(page * PAGE)) };
+        }
+        let faults = minor_faults() - before;
+        let way = if backwards { "backwards" } else { "forwards" };
+        r.check(
+            &format!(
+                "fault-around: 256 pages read {way} from page {offset} take at most 32 faults"
+            ),
+            faults <= 32,
+            faults,
+        );
+        let want = &data[offset * PAGE..(offset + PAGES) * PAGE];
+        r.check(
+            &format!("... and every page shows the device's bytes at its offset ({way})"),
+            m.bytes(PAGES * PAGE) == want && (0..PAGES).all(|p| first_bytes[p] == want[p * PAGE]),
+            (),
+        );
+    }
+    OpenOptions::new().write(true).truncate(true).open(dev)?;
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let (Some(dev), Some(module), Some(Ok(quantum))) = (
@@ -279,6 +339,9 @@ fn main() -> ExitCode {
     let mut r = Report::new(&format!("{dev} mmap (quantum {quantum}):"));
     if let Err(e) = checks(dev, module, quantum, &mut r) {
         r.check("mmap checks ran", false, e);
+    }
+    if let Err(e) = fault_around(dev, &mut r) {
+        r.check("fault-around checks ran", false, e);
     }
     r.exit_code()
 }
