@@ -9,7 +9,8 @@
 # With VM_TOOLS=1 the guest also gets the field's tools (fio, stress-ng, trinity, with their
 # loader and libraries, as `setup.sh --tools` cached them), a user nobody, and
 # $sculltools=1; the run fails here if they were not fetched. VM_APPEND: more of the kernel's
-# command line (its NAME=VALUE words become the guest script's variables).
+# command line (its NAME=VALUE words become the guest script's variables). VM_MODULES: the
+# folder whose *.ko the guest gets (default: the tree's, as the last build left them).
 # Usage: run-vm.sh KERNEL GUEST_SCRIPT LOG [TIMEOUT_S] [MEM]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -24,7 +25,7 @@ cp /bin/busybox "$root/bin/busybox"
 for app in $("$root/bin/busybox" --list); do
 	[ -e "$root/bin/$app" ] || ln -s busybox "$root/bin/$app"
 done
-cp "$REPO"/*.ko "$root/lib/modules/"
+cp "${VM_MODULES:-$REPO}"/*.ko "$root/lib/modules/"
 cp "$REPO"/tests/vm/*.sh "$root/tests/"
 cp "$REPO"/scripts/scull_load "$REPO"/scripts/scull_unload "$root/bin/"
 for b in "$REPO"/tests/user/src/bin/*.rs; do

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make test`: sets up what is missing, builds the kernels (cached) and the modules, runs the
 # host checks, then the whole VM suite under the first series' test kernel and debug kernel
-# (KASAN, lockdep, kmemleak, fault injection), under the other series' test kernels and
-# under Debian's own kernel image (scripts/debian.sh), and ends with one line
-# `N passed, N failed` over all of them.
+# (KASAN, lockdep, kmemleak, fault injection; beside the others), under the other series'
+# test kernels and under Debian's own kernel image (scripts/debian.sh), and ends with one
+# line `N passed, N failed` over all of them.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_tree
@@ -21,10 +21,14 @@ done
 declare -A kdir
 # vm_suite TITLE KERNEL LOG [--no-kunit]: the VM suite under KERNEL, counted.
 vm_suite() {
-	local summary p f
 	"$REPO/scripts/run-vm.sh" "$2" all.sh "$3" 2400 2G >/dev/null
-	echo "=== $1 (console: $3) ==="
-	summary=$("$REPO/scripts/summarize.sh" "$3" "${4:-}") || true
+	vm_count "$1" "$3" "${4:-}"
+}
+# vm_count TITLE LOG [--no-kunit]: the counts of a finished VM suite.
+vm_count() {
+	local summary p f
+	echo "=== $1 (console: $2) ==="
+	summary=$("$REPO/scripts/summarize.sh" "$2" "${3:-}") || true
 	echo "$summary"
 	# Its failures, and the first line of a splat, for the list at the end.
 	failures+=$(echo "$summary" | awk -v t="$1" '/^(TEST |KUNIT )?FAIL/ { print t ": " $0;
@@ -70,22 +74,43 @@ host_check "make shell: banner, prompt and typed commands at a pseudo-terminal" 
 host_check "make install and uninstall, under a scratch INSTALL_MOD_PATH (depmod, modinfo)" \
 	"$REPO/tests/host/install.sh"
 
+# modules_for SERIES KIND: the modules built against that kernel (KASAN instruments them on
+# debug), kept in their own folder for its VM.
+modules_for() {
+	local log=$out/build-$1-$2.log
+	if [ "$1 $2" != "$first base" ]; then
+		host_check "modules build against the $1 $2 kernel, with no warnings" sh -c \
+			"'$REPO/scripts/build-modules.sh' '${kdir[$1-$2]}' '$log' && ! grep -q warning '$log'"
+	fi
+	rm -rf "$out/modules-$1-$2"
+	mkdir -p "$out/modules-$1-$2"
+	cp "$REPO"/*.ko "$out/modules-$1-$2/"
+}
+# tools_ran SERIES KIND: the field's tools (tests/vm/tools.sh) ran there, on the first
+# series' kernels, test and debug.
+tools_ran() {
+	host_check "the $1 $2 kernel's run ran fio, stress-ng and trinity" \
+		grep -q '^tools: all took' "$out/vm-$1-$2.log"
+}
+# The debug kernel's suite, the longest (KASAN), runs in the background beside all the
+# others: a guest keeps about one core busy, and the machine has two. Its own process group,
+# so that a failed or interrupted run takes it down.
+modules_for "$first" base
+modules_for "$first" debug
+debug_log=$out/vm-$first-debug.log
+VM_TOOLS=1 VM_MODULES="$out/modules-$first-debug" setsid -w "$REPO/scripts/run-vm.sh" \
+	"${kdir[$first-debug]}" all.sh "$debug_log" 3600 2G >/dev/null &
+debug_vm=$!
+trap 'kill -- -"$debug_vm" 2>/dev/null || true' EXIT
 for run in "${runs[@]}"; do
 	read -r series kind <<<"$run"
-	if [ "$run" != "$first base" ]; then
-		# The same sources, built against this kernel (KASAN instruments them on debug).
-		host_check "modules build against the $series $kind kernel, with no warnings" sh -c \
-			"'$REPO/scripts/build-modules.sh' '${kdir[$series-$kind]}' '$out/build-$series-$kind.log' &&
-			! grep -q warning '$out/build-$series-$kind.log'"
-	fi
-	# The field's tools (tests/vm/tools.sh) on the first series' kernels, test and debug.
+	[ "$kind" = debug ] && continue
+	[ "$series" = "$first" ] || modules_for "$series" "$kind"
 	tools=0
 	[ "$series" = "$first" ] && tools=1
-	VM_TOOLS=$tools vm_suite "$series $kind kernel" "${kdir[$series-$kind]}" "$out/vm-$series-$kind.log"
-	if [ "$tools" = 1 ]; then
-		host_check "the $series $kind kernel's run ran fio, stress-ng and trinity" \
-			grep -q '^tools: all took' "$out/vm-$series-$kind.log"
-	fi
+	VM_TOOLS=$tools VM_MODULES="$out/modules-$series-$kind" vm_suite "$series $kind kernel" \
+		"${kdir[$series-$kind]}" "$out/vm-$series-$kind.log"
+	[ "$tools" = 0 ] || tools_ran "$series" "$kind"
 done
 # Debian's own kernel: the newest that the archive serves with its rustc, the modules built as
 # `make debian` builds them, booted from Debian's real image. Every layer that exists there:
@@ -111,6 +136,9 @@ if [ -s "$out/debian-image" ]; then
 	host_check "make shell on Debian's $release image: banner, prompt, typed commands" \
 		python3 "$REPO/tests/host/shell.py" debian
 fi
+wait "$debug_vm" || true
+vm_count "$first debug kernel" "$debug_log"
+tools_ran "$first" debug
 echo "make test took $(($(date +%s) - t0)) s"
 # The failures again, where the last lines of a long run (all that CI shows) will have them.
 if [ "$failed" != 0 ]; then
