@@ -19,11 +19,11 @@ VM_TOOLS=1 "$REPO/scripts/run-vm.sh" "$kdir" bench.sh "$REPO/out/vm-bench.log" 4
 grep '^CSV,' "$REPO/out/vm-bench.log" | cut -d, -f2- >"$REPO/docs/bench.csv"
 /usr/bin/python3 "$REPO/scripts/bench_report.py" "$REPO/docs/bench.csv" "$REPO/docs/bench.png" |
 	tee "$REPO/docs/bench.txt"
-# The README shows the latest table, between its bench markers.
+# The README shows the latest main table (up to its verdict line), between its bench markers.
 /usr/bin/python3 - "$REPO/README.md" "$REPO/docs/bench.txt" <<'PY'
 import re, sys
 readme, table = sys.argv[1], open(sys.argv[2]).read()
-table = "\n".join(l for l in table.splitlines() if not l.startswith("plot:"))
+table = table[:table.index("\n\n", table.index("rows below target:"))]
 text = open(readme).read()
 block = "<!-- bench:start -->\n```\n" + table.strip() + "\n```\n<!-- bench:end -->"
 open(readme, "w").write(re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", lambda _: block, text, flags=re.S))
