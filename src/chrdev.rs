@@ -105,9 +105,15 @@ impl Fault {
     }
 
     /// The file pages `(first, last)` that the fault may map with its own (fault-around):
-    /// `nr` pages aligned in the page table (`nr` a power of two), within the mapping.
+    /// `nr` pages aligned in the page table, within the mapping. An `nr` that is not a power
+    /// of two up to a page table's span gives the fault's page alone.
     pub(crate) fn window(&self, nr: usize) -> (usize, usize) {
-        // SAFETY: `vmf` is live (type invariant).
+        let nr = if nr.is_power_of_two() && nr <= bindings::PTRS_PER_PTE as usize {
+            nr
+        } else {
+            1
+        };
+        // SAFETY: `vmf` is live (type invariant); `nr` is as `vmf_window` requires.
         unsafe { vmf_window(self.vmf, nr) }
     }
 

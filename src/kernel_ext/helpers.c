@@ -144,14 +144,9 @@ vm_fault_t scull_vmf_map_page(struct vm_fault *vmf, struct page *page)
 }
 
 /*
- * Fault-around, as filemap does for files: maps `n` more pages of the device at the pages after
- * the fault's, as far as the vma goes (writable as the vma's protection says: read-only in a
- * private mapping). The batch stops at a page already mapped, which stays as it is; a failure
- * is no error, the page faults on its own later. The vma is VM_MIXEDMAP from mmap on.
- */
-/*
- * The file pages [*first, *last] that a fault on vmf maps with its own, reckoned as
- * do_fault_around() does: nr pages aligned in the page table, within the vma and the table.
+ * The file pages [*first, *last] that a fault on vmf maps with its own (fault-around),
+ * reckoned as do_fault_around() does: nr pages (a power of two, at most PTRS_PER_PTE)
+ * aligned in the page table, within the vma and the table.
  */
 void scull_vmf_window(struct vm_fault *vmf, unsigned long nr, unsigned long *first,
 		      unsigned long *last)
@@ -167,7 +162,12 @@ void scull_vmf_window(struct vm_fault *vmf, unsigned long nr, unsigned long *fir
 	*last = vmf->pgoff + to - pte_off;
 }
 
-/* Maps pages[0..n) at file pages first.. of vmf's vma, skipping any already mapped. */
+/*
+ * Fault-around: maps pages[0..n) at file pages first.. of vmf's vma, as far as it goes,
+ * writable as the vma's protection says (read-only in a private mapping). A page already
+ * mapped (a neighbour's fault, a private copy) stays as it is and is skipped; any other
+ * failure is no error, the page faults on its own later. The vma is VM_MIXEDMAP from mmap on.
+ */
 void scull_vmf_map_pages(struct vm_fault *vmf, unsigned long first, struct page **pages,
 			 unsigned long n)
 {

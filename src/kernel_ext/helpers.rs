@@ -217,7 +217,8 @@ pub(crate) unsafe fn vmf_map_page(
 ///
 /// # Safety
 ///
-/// `vmf` must be the live `vm_fault` of a fault being handled; `nr` a power of two.
+/// `vmf` must be the live `vm_fault` of a fault being handled; `nr` a power of two, at most
+/// `PTRS_PER_PTE`.
 pub(crate) unsafe fn vmf_window(vmf: *mut bindings::vm_fault, nr: usize) -> (usize, usize) {
     let (mut first, mut last) = (0, 0);
     // SAFETY: The caller passes a live fault; the two outputs are locals.

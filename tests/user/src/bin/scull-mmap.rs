@@ -22,13 +22,17 @@ struct Mapping {
 
 impl Mapping {
     fn new(f: &File, len: usize, offset: usize, prot: i32) -> Result<Self, i32> {
-        // SAFETY: A fresh shared mapping of the device; the kernel validates the arguments.
+        Self::with_flags(f, len, offset, prot, libc::MAP_SHARED)
+    }
+
+    fn with_flags(f: &File, len: usize, offset: usize, prot: i32, flags: i32) -> Result<Self, i32> {
+        // SAFETY: A fresh mapping of the device; the kernel validates the arguments.
         let p = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 len,
                 prot,
-                libc::MAP_SHARED,
+                flags,
                 f.as_raw_fd(),
                 offset as libc::off_t,
             )
@@ -322,8 +326,70 @@ fn fault_around(dev: &str, r: &mut Report) -> std::io::Result<()> {
             (),
         );
     }
+    fault_around_edges(&f, &data, r);
     OpenOptions::new().write(true).truncate(true).open(dev)?;
     Ok(())
+}
+
+/// Fault-around next to pages it must leave alone: a private copy in a `MAP_PRIVATE` mapping,
+/// a page already mapped inside the window, and mappings smaller than the window at an odd
+/// offset. The device holds `data`.
+fn fault_around_edges(f: &File, data: &[u8], r: &mut Report) {
+    let rw = libc::PROT_READ | libc::PROT_WRITE;
+    match Mapping::with_flags(f, 32 * PAGE, 0, rw, libc::MAP_PRIVATE) {
+        Ok(m) => {
+            // SAFETY: Pages of the 32-page mapping: a store copies page 5 (COW); every other
+            // page is dropped from the mapping, so that a load of page 8 faults, with page 5's
+            // copy in its window.
+            let (copy, later) = unsafe {
+                std::ptr::write_volatile(m.ptr.add(5 * PAGE), !data[5 * PAGE]);
+                libc::madvise(m.ptr.cast(), 5 * PAGE, libc::MADV_DONTNEED);
+                libc::madvise(m.ptr.add(6 * PAGE).cast(), 26 * PAGE, libc::MADV_DONTNEED);
+                let later = std::ptr::read_volatile(m.ptr.add(8 * PAGE));
+                (std::ptr::read_volatile(m.ptr.add(5 * PAGE)), later)
+            };
+            let mut want = data[..32 * PAGE].to_vec();
+            want[5 * PAGE] = !data[5 * PAGE];
+            let mut first = [0u8; 1];
+            let device_kept =
+                f.read_exact_at(&mut first, 5 * PAGE as u64).is_ok() && first[0] == data[5 * PAGE];
+            r.check(
+                "fault-around keeps a private copy in a MAP_PRIVATE mapping, and the device's byte",
+                copy == !data[5 * PAGE]
+                    && later == data[8 * PAGE]
+                    && m.bytes(32 * PAGE) == want.as_slice()
+                    && device_kept,
+                (copy, later, device_kept),
+            );
+        }
+        Err(e) => r.check("a private 32-page mapping", false, e),
+    }
+    match Mapping::new(f, 32 * PAGE, 0, libc::PROT_READ) {
+        Ok(m) => {
+            // SAFETY: Pages 7 and then 3 of the mapping: the second fault's window holds the
+            // page the first one mapped.
+            unsafe {
+                std::ptr::read_volatile(m.ptr.add(7 * PAGE));
+                std::ptr::read_volatile(m.ptr.add(3 * PAGE));
+            }
+            r.check(
+                "fault-around skips a page already mapped inside its window",
+                m.bytes(32 * PAGE) == &data[..32 * PAGE],
+                (),
+            );
+        }
+        Err(e) => r.check("a 32-page mapping", false, e),
+    }
+    for pages in [1, 3] {
+        match Mapping::new(f, pages * PAGE, 5 * PAGE, libc::PROT_READ) {
+            Ok(m) => r.check(
+                &format!("a {pages}-page mapping at page 5 shows pages 5.. (fault-around clamped)"),
+                m.bytes(pages * PAGE) == &data[5 * PAGE..(5 + pages) * PAGE],
+                (),
+            ),
+            Err(e) => r.check("a small mapping", false, e),
+        }
+    }
 }
 
 fn main() -> ExitCode {
