@@ -102,14 +102,14 @@ fn write_read(paths: &[&str], mib: usize, block: usize) -> Vec<(f64, f64)> {
     writes.into_iter().zip(reads).collect()
 }
 
-/// Empties the regular file `path`, creating it if need be.
-fn empty_file(path: &str) {
+/// Empties the regular file (or device) `path`, creating a file if need be; open for writing.
+fn empty_file(path: &str) -> File {
     OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .open(path)
-        .unwrap();
+        .unwrap()
 }
 
 /// Write then read `path` at every size and block size; `truncate` empties it. With a
@@ -127,9 +127,9 @@ fn transfers(label: &str, path: &str, truncate: impl Fn() -> f64, reference: Opt
             let (mut w, mut r, mut w_ref, mut r_ref) = (vec![], vec![], vec![], vec![]);
             for _ in 0..REPS {
                 truncate();
-                paths[1..].iter().for_each(|p| empty_file(p));
+                paths[1..].iter().for_each(|p| drop(empty_file(p)));
                 let got = write_read(&paths, mib, block);
-                paths[1..].iter().for_each(|p| empty_file(p));
+                paths[1..].iter().for_each(|p| drop(empty_file(p)));
                 let (wm, rm) = got[0];
                 w.push(wm);
                 r.push(rm);
@@ -197,12 +197,7 @@ fn in_parallel(procs: usize, mib: usize, work: impl Fn() -> bool) -> f64 {
 
 /// Empties `path` (a file or device) and writes `mib` MiB to it in 1 MiB blocks.
 fn fill(path: &str, mib: usize) {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)
-        .unwrap();
+    let mut f = empty_file(path);
     timed(mib, 1 << 20, |b| f.write(b).unwrap());
 }
 
