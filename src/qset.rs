@@ -389,16 +389,21 @@ impl<Q: Quantum> QsetStore<Q> {
         let len = len.min((self.size - pos).try_into().unwrap_or(usize::MAX));
         let quantum = self.geometry.quantum();
         let mut done = 0;
-        while done < len {
-            let (set, slot, offset) = self.geometry.locate(pos + done as u64);
-            let n = (quantum - offset).min(len - done);
-            let got = match self.quantum(set, slot) {
-                Some(q) => sink.copy(QuantumBytes::new(q, offset, n)),
-                None => sink.zeros(n),
-            };
-            done += got;
-            if got < n {
-                break;
+        // A set at a time: one lookup in the index for its quanta, not one for each.
+        'sets: while done < len {
+            let (set, first, mut offset) = self.geometry.locate(pos + done as u64);
+            let slots = self.sets.get(set);
+            for slot in first..self.geometry.qset() {
+                let n = (quantum - offset).min(len - done);
+                let got = match slots.and_then(|s| s.get(slot)?.as_ref()) {
+                    Some(q) => sink.copy(QuantumBytes::new(q, offset, n)),
+                    None => sink.zeros(n),
+                };
+                done += got;
+                if got < n || done == len {
+                    break 'sets;
+                }
+                offset = 0;
             }
         }
         if done == 0 {

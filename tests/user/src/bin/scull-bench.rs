@@ -10,6 +10,9 @@
 //!                                      with REF (a tmpfs file) also the ratios to it, the
 //!                                      two taking turns (ops "write/ref", "read/ref")
 //!   scull-bench file LABEL PATH        the same through a regular file (tmpfs)
+//!   scull-bench pair DEVICE REF MIB BLOCK REPS
+//!                                      one cell, device and tmpfs file taking turns, each
+//!                                      repetition on its own line (MiB/s of each, ratio)
 //!   scull-bench readers LABEL PATH     one reader of 256 MiB against two processes
 //!                                      reading it at once (ops "read1", "read2": MiB/s
 //!                                      moved in all)
@@ -115,8 +118,12 @@ fn empty_file(path: &str) -> File {
 /// Write then read `path` at every size and block size; `truncate` empties it. With a
 /// `reference` file (tmpfs), every repetition at the table's sizes moves the same bytes through
 /// it too, the two taking turns, and the median of the repetitions' ratios is reported as well
-/// (ops "write/ref", "read/ref").
+/// (ops "write/ref", "read/ref"); so are small calls, `SMALL_CALL` bytes each, paired only.
 fn transfers(label: &str, path: &str, truncate: impl Fn() -> f64, reference: Option<&str>) {
+    if let Some(reference) = reference {
+        let (mib, block) = SMALL_CALL;
+        transfer_cell(label, &[path, reference], mib, block, &truncate);
+    }
     for &mib in &SIZES_MIB {
         // The table's sizes; the others are only plotted.
         let paths: Vec<&str> = [Some(path), reference.filter(|_| mib == 16 || mib == 512)]
@@ -124,26 +131,7 @@ fn transfers(label: &str, path: &str, truncate: impl Fn() -> f64, reference: Opt
             .flatten()
             .collect();
         for &block in &BLOCKS {
-            let (mut w, mut r, mut w_ref, mut r_ref) = (vec![], vec![], vec![], vec![]);
-            for _ in 0..REPS {
-                truncate();
-                paths[1..].iter().for_each(|p| drop(empty_file(p)));
-                let got = write_read(&paths, mib, block);
-                paths[1..].iter().for_each(|p| drop(empty_file(p)));
-                let (wm, rm) = got[0];
-                w.push(wm);
-                r.push(rm);
-                if let Some(&(wf, rf)) = got.get(1) {
-                    w_ref.push(wm / wf);
-                    r_ref.push(rm / rf);
-                }
-            }
-            report(label, "write", block, mib, w);
-            report(label, "read", block, mib, r);
-            if !w_ref.is_empty() {
-                report(label, "write/ref", block, mib, w_ref);
-                report(label, "read/ref", block, mib, r_ref);
-            }
+            transfer_cell(label, &paths, mib, block, &truncate);
         }
         // Time to empty a full device (or file) of this size, in ms.
         let t: Vec<f64> = (0..REPS)
@@ -155,6 +143,57 @@ fn transfers(label: &str, path: &str, truncate: impl Fn() -> f64, reference: Opt
         report(label, "truncate_ms", 0, mib, t);
     }
     truncate();
+}
+
+/// MiB and block size of the small-call cell: its time is mostly the calls'.
+const SMALL_CALL: (usize, usize) = (64, 512);
+
+/// One cell: `REPS` times, `paths[0]` (emptied by `truncate`) and any reference after it
+/// written and read, taking turns; reports the first's MiB/s and its ratios to the second.
+fn transfer_cell(
+    label: &str,
+    paths: &[&str],
+    mib: usize,
+    block: usize,
+    truncate: &impl Fn() -> f64,
+) {
+    let (mut w, mut r, mut w_ref, mut r_ref) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..REPS {
+        truncate();
+        paths[1..].iter().for_each(|p| drop(empty_file(p)));
+        let got = write_read(paths, mib, block);
+        paths[1..].iter().for_each(|p| drop(empty_file(p)));
+        let (wm, rm) = got[0];
+        w.push(wm);
+        r.push(rm);
+        if let Some(&(wf, rf)) = got.get(1) {
+            w_ref.push(wm / wf);
+            r_ref.push(rm / rf);
+        }
+    }
+    report(label, "write", block, mib, w);
+    report(label, "read", block, mib, r);
+    if !w_ref.is_empty() {
+        report(label, "write/ref", block, mib, w_ref);
+        report(label, "read/ref", block, mib, r_ref);
+    }
+}
+
+/// One cell looked at closely: each repetition's MiB/s of `dev` and `reference` and their
+/// ratio, write then read, the two taking turns.
+fn pair(dev: &str, reference: &str, mib: usize, block: usize, reps: usize) {
+    println!("rep  write: device  tmpfs  ratio   read: device  tmpfs  ratio");
+    for rep in 0..reps {
+        drop(empty_file(dev));
+        drop(empty_file(reference));
+        let got = write_read(&[dev, reference], mib, block);
+        let ((w, r), (w_ref, r_ref)) = (got[0], got[1]);
+        println!(
+            "{rep:>3} {w:>14.0} {w_ref:>6.0} {:>6.3} {r:>13.0} {r_ref:>6.0} {:>6.3}",
+            w / w_ref,
+            r / r_ref
+        );
+    }
 }
 
 /// Reads all of `path` in 1 MiB blocks.
@@ -292,6 +331,14 @@ fn main() {
             },
             args.get(4).map(String::as_str),
         ),
+        (Some("pair"), Some(dev), Some(reference)) => {
+            let num = |i: usize| {
+                args.get(i)
+                    .and_then(|a| a.parse().ok())
+                    .expect("MIB BLOCK REPS")
+            };
+            pair(dev, reference, num(4), num(5), num(6));
+        }
         (Some("readers"), Some(label), Some(path)) => readers(label, path),
         (Some("mmap"), Some(label), Some(path)) => mapped(label, path),
         (Some("zero"), _, _) => {
@@ -312,7 +359,7 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: scull-bench device LABEL DEVICE [REF] | file LABEL PATH \
-                 | readers LABEL PATH | mmap LABEL PATH | zero"
+                 | pair DEVICE REF MIB BLOCK REPS | readers LABEL PATH | mmap LABEL PATH | zero"
             );
             std::process::exit(2);
         }
