@@ -390,7 +390,7 @@ impl<Q: Quantum> QsetStore<Q> {
         let quantum = self.geometry.quantum();
         let mut done = 0;
         // A set at a time: one lookup in the index for its quanta, not one for each.
-        'sets: while done < len {
+        'sets: loop {
             let (set, first, mut offset) = self.geometry.locate(pos + done as u64);
             let slots = self.sets.get(set);
             for slot in first..self.geometry.qset() {
@@ -400,7 +400,7 @@ impl<Q: Quantum> QsetStore<Q> {
                     None => sink.zeros(n),
                 };
                 done += got;
-                if got < n || done == len {
+                if got < n || done >= len {
                     break 'sets;
                 }
                 offset = 0;
