@@ -34,7 +34,7 @@ for spec in scullp:0 scullp:2 scullp:4 scullv:4; do
 	order=${spec#*:}
 	insmod /lib/modules/$m.ko ${m}_order=$order ${m}_limit_mib=0 ${m}_devs=1
 	scull-bench device "$m-order$order" /dev/${m}0 /tmp/ref
-	scull-bench mmap "$m-order$order" /dev/${m}0
+	scull-bench mmap "$m-order$order" /dev/${m}0 /tmp/ref
 	case $spec in scullp:0 | scullv:4) fio_at "$m-order$order" /dev/${m}0 ;; esac
 	rmmod $m
 done

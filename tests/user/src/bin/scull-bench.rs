@@ -15,11 +15,12 @@
 //!                                      repetition on its own line (MiB/s of each, ratio)
 //!   scull-bench readers LABEL PATH     one reader of 256 MiB against two processes
 //!                                      reading it at once (ops "read1", "read2": MiB/s
-//!                                      moved in all)
-//!   scull-bench mmap LABEL PATH        256 MiB through `MAP_SHARED` mappings: read whole by
+//!                                      moved in all; "read2/read1", taking turns)
+//!   scull-bench mmap LABEL PATH [REF]  256 MiB through `MAP_SHARED` mappings: read whole by
 //!                                      one process (op "mmap_read1"), by two each with its
 //!                                      own mapping (op "mmap_read2", MiB/s moved in all),
-//!                                      and overwritten by one (op "mmap_write")
+//!                                      and overwritten by one (op "mmap_write"); with REF
+//!                                      (a tmpfs file) also the ratios to it, taking turns
 //!   scull-bench zero                   /dev/zero -> /dev/null, no copy
 
 use std::fs::{File, OpenOptions};
@@ -240,16 +241,22 @@ fn fill(path: &str, mib: usize) {
     timed(mib, 1 << 20, |b| f.write(b).unwrap());
 }
 
-/// One reader against two at once, on a file or device of 256 MiB that this fills.
+/// One reader against two at once, on a file or device of 256 MiB that this fills; the two
+/// take turns, repetition by repetition, and each repetition's two-over-one is reported too
+/// (op "read2/read1").
 fn readers(label: &str, path: &str) {
     let mib = 256;
     fill(path, mib);
-    for n in [1, 2] {
-        let v = (0..REPS)
-            .map(|_| in_parallel(n, mib, || read_through(path) == mib << 20))
-            .collect();
-        report(label, &format!("read{n}"), 1 << 20, mib, v);
+    let (mut one, mut two, mut scale) = (vec![], vec![], vec![]);
+    for _ in 0..REPS {
+        let [a, b] = [1, 2].map(|n| in_parallel(n, mib, || read_through(path) == mib << 20));
+        one.push(a);
+        two.push(b);
+        scale.push(b / a);
     }
+    report(label, "read1", 1 << 20, mib, one);
+    report(label, "read2", 1 << 20, mib, two);
+    report(label, "read2/read1", 1 << 20, mib, scale);
 }
 
 /// Maps `mib` MiB of `path` shared and reads every byte (`write`: overwrites every byte); for
@@ -288,25 +295,45 @@ fn through_mapping(path: &str, mib: usize, write: bool) {
 }
 
 /// The mapping rows, on a file or device of 256 MiB that this fills first. Between rounds the
-/// mappings are gone, so every round faults every page again.
-fn mapped(label: &str, path: &str) {
+/// mappings are gone, so every round faults every page again. With a `reference` file
+/// (tmpfs), filled too, every round also runs on it, the two taking turns, and the median
+/// of the rounds' ratios is reported as well (ops "mmap_read1/ref" and so on).
+fn mapped(label: &str, path: &str, reference: Option<&str>) {
     let mib = 256;
     fill(path, mib);
-    const ROUNDS: usize = 3;
+    reference.inspect(|r| fill(r, mib));
     for (op, procs, write) in [
         ("mmap_read1", 1, false),
         ("mmap_read2", 2, false),
         ("mmap_write", 1, true),
     ] {
-        let v = (0..ROUNDS)
-            .map(|_| {
-                in_parallel(procs, mib, || {
-                    through_mapping(path, mib, write);
-                    true
-                })
+        let round = |p: &str| {
+            in_parallel(procs, mib, || {
+                through_mapping(p, mib, write);
+                true
             })
-            .collect();
+        };
+        let (mut v, mut ratios) = (vec![], vec![]);
+        for i in 0..REPS {
+            let Some(r) = reference else {
+                v.push(round(path));
+                continue;
+            };
+            // Each round starts with the other one.
+            let (dev, refv) = if i % 2 == 0 {
+                let dev = round(path);
+                (dev, round(r))
+            } else {
+                let refv = round(r);
+                (round(path), refv)
+            };
+            v.push(dev);
+            ratios.push(dev / refv);
+        }
         report(label, op, 0, mib, v);
+        if !ratios.is_empty() {
+            report(label, &format!("{op}/ref"), 0, mib, ratios);
+        }
     }
 }
 
@@ -340,7 +367,9 @@ fn main() {
             pair(dev, reference, num(4), num(5), num(6));
         }
         (Some("readers"), Some(label), Some(path)) => readers(label, path),
-        (Some("mmap"), Some(label), Some(path)) => mapped(label, path),
+        (Some("mmap"), Some(label), Some(path)) => {
+            mapped(label, path, args.get(4).map(String::as_str))
+        }
         (Some("zero"), _, _) => {
             for &block in &BLOCKS {
                 let mut zero = File::open("/dev/zero").unwrap();
@@ -359,7 +388,7 @@ fn main() {
         _ => {
             eprintln!(
                 "usage: scull-bench device LABEL DEVICE [REF] | file LABEL PATH \
-                 | pair DEVICE REF MIB BLOCK REPS | readers LABEL PATH | mmap LABEL PATH | zero"
+                 | pair DEVICE REF MIB BLOCK REPS | readers LABEL PATH | mmap LABEL PATH [REF] | zero"
             );
             std::process::exit(2);
         }
