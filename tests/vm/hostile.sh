@@ -131,7 +131,9 @@ part_fill() {
 		i=0
 		while :; do
 			i=$((i + 1))
-			echo $i >/tmp/h-bystander
+			# Renamed into place: a reader never sees the file emptied by the redirection.
+			echo $i >/tmp/h-bystander.new
+			mv /tmp/h-bystander.new /tmp/h-bystander
 			sleep 0.1
 		done
 	) &
