@@ -153,6 +153,22 @@ fn new_set<Q>(qset: usize) -> Result<QuantumSet<Q>> {
     Ok(slots)
 }
 
+/// Copies bytes `offset .. offset + n` of `q` into `sink`, a run of [`Quantum::read_run`] at a
+/// time; returns how many it took (fewer at a fault).
+fn copy_out<Q: Quantum>(sink: &mut impl Sink, q: &Q, offset: usize, n: usize) -> usize {
+    let mut done = 0;
+    while done < n {
+        let bytes = QuantumBytes::run(q, offset + done, n - done);
+        let want = bytes.len();
+        let got = sink.copy(bytes);
+        done += got;
+        if got < want || want == 0 {
+            break;
+        }
+    }
+    done
+}
+
 /// A copy of no bytes is the fault that stopped it.
 fn copied(n: usize) -> Result<usize> {
     if n == 0 {
@@ -396,7 +412,7 @@ impl<Q: Quantum> QsetStore<Q> {
             for slot in first..self.geometry.qset() {
                 let n = (quantum - offset).min(len - done);
                 let got = match slots.and_then(|s| s.get(slot)?.as_ref()) {
-                    Some(q) => sink.copy(QuantumBytes::new(q, offset, n)),
+                    Some(q) => copy_out(sink, q, offset, n),
                     None => sink.zeros(n),
                 };
                 done += got;

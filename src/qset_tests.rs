@@ -9,7 +9,8 @@ mod tests {
     use crate::kernel_ext::page::Order;
     use crate::page_quantum::PageQuantum as Q;
     use crate::qset::{Budget, Geometry, QsetStore, MAX_QSET};
-    use crate::quantum::{QuantumBytes, QuantumBytesMut, Sink, Source};
+    use crate::quantum::{Quantum, QuantumBytes, QuantumBytesMut, Sink, Source};
+    use crate::vmalloc_quantum::VmallocQuantum;
     use kernel::page::PAGE_SIZE;
     use kernel::prelude::*;
     use kernel::sync::Arc;
@@ -102,11 +103,11 @@ mod tests {
         v
     }
 
-    fn write_all(store: &mut QsetStore<Q>, pos: u64, data: &[u8]) -> Result<usize> {
+    fn write_all<T: Quantum>(store: &mut QsetStore<T>, pos: u64, data: &[u8]) -> Result<usize> {
         store.write(pos, data.len(), &mut TestSource::new(data))
     }
 
-    fn read_all(store: &QsetStore<Q>, pos: u64, len: usize) -> KVec<u8> {
+    fn read_all<T: Quantum>(store: &QsetStore<T>, pos: u64, len: usize) -> KVec<u8> {
         let mut sink = TestSink {
             out: KVec::new(),
             room: usize::MAX,
@@ -269,6 +270,48 @@ mod tests {
             let got = store.read(0, data.len(), &mut sink);
             assert_eq!(got, if room == 0 { Err(EFAULT) } else { Ok(room) });
             assert!(sink.out[..] == data[..room]);
+        }
+    }
+
+    #[test]
+    fn vmalloc_quanta_read_back_a_page_at_a_time() {
+        // scullv's quanta are read through the direct map, a page at a time: reads that start,
+        // end and fault on either side of every kind of boundary.
+        let mut store = QsetStore::<VmallocQuantum>::new(geometry(2, 3), budget(usize::MAX));
+        let data = pattern(7 * 4 * PAGE_SIZE + 123, 5);
+        assert_eq!(write_all(&mut store, 0, &data), Ok(data.len()));
+        for (pos, len) in [
+            (0, data.len()),
+            (1, PAGE_SIZE),
+            (PAGE_SIZE - 1, 2),
+            (3 * PAGE_SIZE + 7, 5 * PAGE_SIZE),
+            (data.len() - 10, 100),
+        ] {
+            let back = read_all(&store, pos as u64, len);
+            assert!(back[..] == data[pos..(pos + len).min(data.len())]);
+        }
+        for room in [1, PAGE_SIZE - 5, PAGE_SIZE - 4, 9 * PAGE_SIZE + 5] {
+            let mut sink = TestSink {
+                out: KVec::new(),
+                room,
+            };
+            assert_eq!(store.read(5, data.len(), &mut sink), Ok(room));
+            assert!(sink.out[..] == data[5..5 + room]);
+        }
+    }
+
+    #[test]
+    fn runs_stay_inside_their_quantum() {
+        let q = VmallocQuantum::alloc(Order::new(1).expect("order 1")).expect("a quantum");
+        for (offset, len, want) in [
+            (0, usize::MAX, PAGE_SIZE),
+            (PAGE_SIZE - 1, 5, 1),
+            (PAGE_SIZE, usize::MAX, PAGE_SIZE),
+            (2 * PAGE_SIZE - 3, 2, 2),
+            (2 * PAGE_SIZE, 5, 0),
+            (usize::MAX, 5, 0),
+        ] {
+            assert_eq!(QuantumBytes::run(&q, offset, len).len(), want);
         }
     }
 

@@ -24,6 +24,9 @@ use kernel::prelude::*;
 /// pointers until the value is dropped, that nothing else frees. They are not the value's
 /// alone: once a page of the quantum is in a user mapping (see `page`), user space may read
 /// and write it at any time, so no Rust reference to the bytes may ever be made.
+/// `read_run(offset)`, for `offset < len()`, must give an address of the bytes from `offset` on
+/// that reads what was written through `addr()` or a user mapping, valid for reads of the
+/// length it gives (at least 1, at most `len() - offset`) until the value is dropped.
 pub(crate) unsafe trait Quantum: Sized + Send + Sync {
     /// Allocates `PAGE_SIZE << order` bytes with unspecified content, with [`DATA_GFP`].
     ///
@@ -44,6 +47,12 @@ pub(crate) unsafe trait Quantum: Sized + Send + Sync {
     /// Bytes per quantum.
     fn len(&self) -> usize {
         self.order().bytes()
+    }
+
+    /// Where a read finds byte `offset` (below `len()`) cheapest, and how many bytes from
+    /// there are contiguous: by default `addr()`, to the end of the quantum.
+    fn read_run(&self, offset: usize) -> (NonNull<u8>, usize) {
+        range(self, offset, usize::MAX)
     }
 }
 
@@ -75,6 +84,21 @@ impl<'a> QuantumBytes<'a> {
         Self {
             ptr,
             len,
+            _quantum: PhantomData,
+        }
+    }
+
+    /// Bytes `offset .. offset + len` of `q` (clamped to it) as far as they are one run of
+    /// [`Quantum::read_run`]: fewer than `len` where the run ends.
+    pub(crate) fn run<Q: Quantum>(q: &'a Q, offset: usize, len: usize) -> Self {
+        if offset >= q.len() {
+            return Self::new(q, offset, len);
+        }
+        let (ptr, run) = q.read_run(offset);
+        // INVARIANT: `read_run` gives `run` bytes of `q`'s memory, valid while it is borrowed.
+        Self {
+            ptr,
+            len: len.min(run).min(q.len() - offset),
             _quantum: PhantomData,
         }
     }

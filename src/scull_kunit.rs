@@ -20,6 +20,8 @@ mod qset;
 mod qset_tests;
 #[allow(dead_code)]
 mod quantum;
+#[allow(dead_code)]
+mod vmalloc_quantum;
 
 module! {
     type: ScullKunit,

@@ -3,6 +3,7 @@
 //! scullv's quanta: virtually contiguous blocks from `vmalloc`.
 
 use crate::kernel_ext::alloc::DATA_GFP;
+use crate::kernel_ext::helpers::lowmem_alias;
 use crate::kernel_ext::page::Order;
 use crate::quantum::Quantum;
 use core::ptr::NonNull;
@@ -27,7 +28,10 @@ unsafe impl Send for VmallocQuantum {}
 unsafe impl Sync for VmallocQuantum {}
 
 // SAFETY: `addr` starts the `PAGE_SIZE << order` bytes allocated for `order`, which only
-// `drop` frees (type invariant); `page` gives their pages, which user mappings may share.
+// `drop` frees (type invariant); `page` gives their pages, which user mappings may share;
+// `read_run` gives the rest of one of those pages through its lowmem direct-map address,
+// which stays mapped while the page is allocated and, the data cache not aliasing, reads
+// what was written through `addr` or a user mapping; else the rest of the block at `addr`.
 unsafe impl Quantum for VmallocQuantum {
     fn alloc(order: Order) -> Result<Self> {
         // Not `Vmalloc::alloc`: the kernel crate's flags cannot say `__GFP_NORETRY`.
@@ -62,6 +66,27 @@ unsafe impl Quantum for VmallocQuantum {
         let addr = self.addr.as_ptr() as usize + index * PAGE_SIZE;
         // SAFETY: `addr` is in the block, a vmalloc range this value owns.
         NonNull::new(unsafe { bindings::vmalloc_to_page(addr as *const core::ffi::c_void) })
+    }
+
+    // Through the direct map, a page at a time, where that alias reads what the vmalloc one
+    // wrote: the direct map is usually mapped with large pages, where each vmalloc page takes
+    // a TLB entry of its own.
+    fn read_run(&self, offset: usize) -> (NonNull<u8>, usize) {
+        let in_page = offset % PAGE_SIZE;
+        let direct = self.page(offset / PAGE_SIZE).map(|page| {
+            // SAFETY: `page` is one of the block's pages, valid while this value is.
+            unsafe { lowmem_alias(page.as_ptr()) }
+        });
+        let direct = direct.filter(|&a| a != 0);
+        match direct.and_then(|a| NonNull::new(a.wrapping_add(in_page) as *mut u8)) {
+            Some(p) => (p, PAGE_SIZE - in_page),
+            // Highmem, or a data cache that aliases: the vmalloc address, to the block's end.
+            None => {
+                let offset = offset.min(self.len());
+                // SAFETY: `offset <= len()`: in the block or one past its end.
+                (unsafe { self.addr.add(offset) }, self.len() - offset)
+            }
+        }
     }
 }
 

@@ -4,6 +4,7 @@
  * kernel crate. Each calls the public interface, so allocations keep their allocation tags.
  * Declared for Rust in src/kernel_ext/helpers.rs.
  */
+#include <linux/cacheinfo.h>
 #include <linux/cdev.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
@@ -17,6 +18,7 @@
 unsigned long scull_page_to_pfn(struct page *page);
 phys_addr_t scull_page_to_phys(struct page *page);
 void *scull_page_address(struct page *page);
+void *scull_lowmem_alias(struct page *page);
 struct page *scull_virt_to_page(const void *addr);
 unsigned long scull_get_free_pages(gfp_t gfp, unsigned int order);
 bool scull_fatal_signal_pending(void);
@@ -52,6 +54,18 @@ phys_addr_t scull_page_to_phys(struct page *page)
 void *scull_page_address(struct page *page)
 {
 	return page_address(page);
+}
+
+/*
+ * A page's direct-map address where reading through it sees what was written through any
+ * other kernel alias (a vmalloc one): NULL for a highmem page (page_address() of one may be
+ * a borrowed kmap) and where the data cache can alias.
+ */
+void *scull_lowmem_alias(struct page *page)
+{
+	if (PageHighMem(page) || cpu_dcache_is_aliasing())
+		return NULL;
+	return lowmem_page_address(page);
 }
 
 struct page *scull_virt_to_page(const void *addr)

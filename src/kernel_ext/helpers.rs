@@ -17,6 +17,7 @@ extern "C" {
     fn scull_page_to_pfn(page: *mut c_void) -> usize;
     fn scull_page_to_phys(page: *mut c_void) -> bindings::phys_addr_t;
     fn scull_page_address(page: *mut c_void) -> *mut c_void;
+    fn scull_lowmem_alias(page: *mut c_void) -> *mut c_void;
     fn scull_virt_to_page(addr: *const c_void) -> *mut c_void;
     fn scull_get_free_pages(gfp: bindings::gfp_t, order: u32) -> usize;
     fn scull_fatal_signal_pending() -> bool;
@@ -74,6 +75,17 @@ pub(crate) unsafe fn page_to_phys(page: *mut bindings::page) -> u64 {
 pub(crate) unsafe fn page_address(page: *mut bindings::page) -> usize {
     // SAFETY: The caller passes a valid page.
     unsafe { scull_page_address(page.cast()) as usize }
+}
+
+/// The direct-map address of a lowmem page, where reading through it sees what was written
+/// through any other kernel alias: 0 for a highmem page or where the data cache can alias.
+///
+/// # Safety
+///
+/// `page` must point to a valid `struct page`.
+pub(crate) unsafe fn lowmem_alias(page: *mut bindings::page) -> usize {
+    // SAFETY: The caller passes a valid page.
+    unsafe { scull_lowmem_alias(page.cast()) as usize }
 }
 
 /// `virt_to_page`.
