@@ -57,7 +57,7 @@ pub(crate) unsafe trait Quantum: Sized + Send + Sync {
 }
 
 /// Bytes `offset .. offset + len` of a quantum, clamped to it.
-fn range<Q: Quantum>(q: &Q, offset: usize, len: usize) -> (NonNull<u8>, usize) {
+pub(crate) fn range<Q: Quantum>(q: &Q, offset: usize, len: usize) -> (NonNull<u8>, usize) {
     let offset = offset.min(q.len());
     let len = len.min(q.len() - offset);
     // SAFETY: `offset <= q.len()`: the result is in the quantum or one past its end.

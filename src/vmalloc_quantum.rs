@@ -5,7 +5,7 @@
 use crate::kernel_ext::alloc::DATA_GFP;
 use crate::kernel_ext::helpers::lowmem_alias;
 use crate::kernel_ext::page::Order;
-use crate::quantum::Quantum;
+use crate::quantum::{range, Quantum};
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::page::PAGE_SIZE;
@@ -81,11 +81,7 @@ unsafe impl Quantum for VmallocQuantum {
         match direct.and_then(|a| NonNull::new(a.wrapping_add(in_page) as *mut u8)) {
             Some(p) => (p, PAGE_SIZE - in_page),
             // Highmem, or a data cache that aliases: the vmalloc address, to the block's end.
-            None => {
-                let offset = offset.min(self.len());
-                // SAFETY: `offset <= len()`: in the block or one past its end.
-                (unsafe { self.addr.add(offset) }, self.len() - offset)
-            }
+            None => range(self, offset, usize::MAX),
         }
     }
 }
